@@ -1,0 +1,1 @@
+"""Tutor Studio core library: formats, store, jobs, models, training and evaluation (no UI)."""

@@ -1,0 +1,1 @@
+"""Review and dataset stage: examples with revisions, validation, frozen dataset versions, import/export."""

@@ -1,0 +1,1 @@
+"""Documents stage: course material in (PDF, DOCX, PPTX, HTML, Markdown), markdown and chunks out."""

@@ -1,0 +1,1 @@
+"""Train stage: LoRA adapters (SFT, then DPO/ORPO) from a frozen dataset version, run as jobs."""

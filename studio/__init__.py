@@ -1,0 +1,1 @@
+"""Tutor Studio browser UI (Gradio): layout and wiring over core/."""

@@ -1,0 +1,1 @@
+"""Benchmarks: performance targets measured side by side in one run (never timed unit tests)."""
