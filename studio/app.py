@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 # Pipeline order. A stage appears here once it is built: no placeholder tabs.
-TABS: tuple[tuple[str, str], ...] = ()
+TABS: tuple[tuple[str, str], ...] = (("Documents", "documents"),)
 DEFAULT_MAX_FILE_SIZE = "200mb"
 
 
@@ -50,11 +50,12 @@ def header_html(ctx: AppContext) -> str:
 def build_app(ctx: AppContext) -> gr.Blocks:
     with gr.Blocks(title="Tutor Studio", analytics_enabled=False) as demo:
         gr.HTML(header_html(ctx), elem_id="header")
-        with gr.Tabs(elem_id="stage-tabs"):
-            for label, module_name in TABS:
-                module = importlib.import_module(f"studio.tabs.{module_name}")
-                with gr.Tab(label, id=module_name, elem_id=f"tab-{module_name}"):
-                    module.build(ctx)
+        if TABS:  # the front end cannot render an empty gr.Tabs
+            with gr.Tabs(elem_id="stage-tabs"):
+                for label, module_name in TABS:
+                    module = importlib.import_module(f"studio.tabs.{module_name}")
+                    with gr.Tab(label, id=module_name, elem_id=f"tab-{module_name}"):
+                        module.build(ctx)
         jobs_panel.build(ctx, demo)
     demo.queue(default_concurrency_limit=8)
     return demo
