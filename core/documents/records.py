@@ -1,14 +1,39 @@
-"""Typed access to the `documents` and `chunks` tables (the contract other stages read chunks through)."""
+"""Typed access to the `documents` and `chunks` tables (the contract other stages read chunks through).
+
+    doc = get_document(store, "doc_1a2b3c4d5e")
+    chunks = list_chunks(store, document_ids=[doc.id], include_excluded=False)   # what Generate uses
+    original_path(workspace, doc), markdown_file(workspace, doc)                 # the files on disk
+
+Chunks are never deleted: a merge or split retires the old ones (retired_at) and inserts new ones whose
+`derived_from` names them, so an example that points at an old chunk id keeps a working link.
+Paths are stored relative to the workspace root, so a workspace folder can be moved.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
+from core.paths import Workspace
 from core.store import Store, from_json, new_id, now, to_json
 
 DocumentStatus = Literal["queued", "converting", "ready", "error"]
+# Columns a conversion or an edit may change; everything else is fixed when the row is inserted.
+UPDATABLE_COLUMNS = frozenset(
+    {
+        "markdown_path",
+        "pages",
+        "pipeline",
+        "status",
+        "warning",
+        "error",
+        "job_id",
+        "chunk_tokens",
+        "tokenizer",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +54,8 @@ class Document:
     created_at: float
     updated_at: float
     deleted_at: float | None
+    chunk_tokens: int | None = None  # the target chunk size it was chunked with
+    tokenizer: str | None = None  # whose tokenizer counted its tokens ("tiny" or a base model name)
 
     @property
     def is_deleted(self) -> bool:
@@ -54,11 +81,11 @@ class Chunk:
 
 
 def document_from_row(row: sqlite3.Row) -> Document:
-    return Document(**{key: row[key] for key in row.keys()})
+    return Document(**{key: row[key] for key in row.keys()})  # noqa: SIM118 (a Row iterates values)
 
 
 def chunk_from_row(row: sqlite3.Row) -> Chunk:
-    values: dict[str, Any] = {key: row[key] for key in row.keys()}
+    values: dict[str, Any] = {key: row[key] for key in row.keys()}  # noqa: SIM118
     values["heading_path"] = from_json(values["heading_path"], [])
     values["derived_from"] = from_json(values["derived_from"], [])
     values["excluded"] = bool(values["excluded"])
@@ -144,10 +171,11 @@ def list_chunks(
     document_ids: list[str] | None = None,
     include_excluded: bool = True,
     include_retired: bool = False,
+    include_deleted_documents: bool = False,
 ) -> list[Chunk]:
     """Chunks in reading order. Retired chunks (replaced by a merge or split) are hidden by default;
-    chunks of soft-deleted documents are left out."""
-    clauses = ["d.deleted_at IS NULL"]
+    chunks of soft-deleted documents are left out unless asked for (the Documents tab shows them)."""
+    clauses = [] if include_deleted_documents else ["d.deleted_at IS NULL"]
     params: list[Any] = []
     if document_ids is not None:
         clauses.append(f"c.document_id IN ({','.join('?' * len(document_ids))})")
@@ -158,7 +186,66 @@ def list_chunks(
         clauses.append("c.retired_at IS NULL")
     rows = store.query(
         "SELECT c.* FROM chunks c JOIN documents d ON d.id = c.document_id "
-        f"WHERE {' AND '.join(clauses)} ORDER BY d.created_at, c.document_id, c.position",
+        f"WHERE {' AND '.join(clauses) or '1'} ORDER BY d.created_at, c.document_id, c.position",
         params,
     )
     return [chunk_from_row(row) for row in rows]
+
+
+def update_document(conn: sqlite3.Connection, document_id: str, **fields: Any) -> None:
+    """Change a document's conversion fields inside the caller's transaction (updated_at follows)."""
+    unknown = set(fields) - UPDATABLE_COLUMNS
+    if unknown:
+        raise ValueError(f"Not an updatable document column: {sorted(unknown)}")
+    assignments = ", ".join(f"{column} = ?" for column in fields)
+    conn.execute(
+        f"UPDATE documents SET {assignments}, updated_at = ? WHERE id = ?",
+        (*fields.values(), now(), document_id),
+    )
+
+
+def set_document_deleted(store: Store, document_id: str, deleted: bool) -> Document:
+    """Soft-delete (deleted_at set) or restore (cleared) a document; its chunks and files stay."""
+    with store.transaction() as conn:
+        changed = conn.execute(
+            "UPDATE documents SET deleted_at = ?, updated_at = ? WHERE id = ?",
+            (now() if deleted else None, now(), document_id),
+        ).rowcount
+    document = get_document(store, document_id)
+    if not changed or document is None:
+        raise KeyError(f"No document with id {document_id!r}.")
+    return document
+
+
+def retire_chunks(conn: sqlite3.Connection, chunk_ids: list[str]) -> None:
+    """Mark chunks as replaced (by a merge, split or re-chunk) inside the caller's transaction."""
+    stamp = now()
+    conn.executemany(
+        "UPDATE chunks SET retired_at = ? WHERE id = ? AND retired_at IS NULL",
+        [(stamp, i) for i in chunk_ids],
+    )
+
+
+def chunk_counts(store: Store) -> dict[str, tuple[int, int]]:
+    """{document id: (active chunks, of which excluded)} for every document that has chunks."""
+    rows = store.query(
+        "SELECT document_id, COUNT(*) AS total, SUM(excluded) AS excluded FROM chunks "
+        "WHERE retired_at IS NULL GROUP BY document_id"
+    )
+    return {row["document_id"]: (int(row["total"]), int(row["excluded"] or 0)) for row in rows}
+
+
+def resolve_workspace_path(workspace: Workspace, stored: str) -> Path:
+    """A stored path (relative to the workspace root, or absolute) as an absolute path."""
+    path = Path(stored)
+    return path if path.is_absolute() else workspace.root / path
+
+
+def original_path(workspace: Workspace, document: Document) -> Path:
+    """The stored copy of the file the user uploaded."""
+    return resolve_workspace_path(workspace, document.source_path)
+
+
+def markdown_file(workspace: Workspace, document: Document) -> Path | None:
+    """The converted markdown, None until the conversion has finished."""
+    return resolve_workspace_path(workspace, document.markdown_path) if document.markdown_path else None

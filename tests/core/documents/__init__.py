@@ -1,0 +1,1 @@
+"""Tests of the Documents stage: limits, conversion, chunking, edits, ingest jobs, CLI."""
