@@ -2,6 +2,15 @@
 
 Every change to an example is a new revision row; `examples` holds the current one. Other stages
 (Generate writes examples, Train reads datasets) go through these functions.
+
+    with store.transaction() as conn:
+        ids = insert_examples(conn, [NewExample(messages=[...], intent="confused", chunk_id=...)])
+    example = get_example(store, ids[0])          # example.revision == 1
+    dataset = latest_dataset(store)               # dataset.split_path("train") -> .../train.jsonl
+
+Verdicts (from Generate's filters) are `{name: bool | "pass"/"fail" | {"passed": bool, ...}}`; the
+store derives `verdict_state` (none/passed/failed) from them with the rule of `failed_verdicts`.
+Edits, status changes, bulk actions and undo are in core/dataset/editing.py and bulk.py.
 """
 
 from __future__ import annotations
@@ -19,6 +28,11 @@ ExampleStatus = Literal["pending", "accepted", "rejected"]
 Split = Literal["train", "validation", "test"]
 SPLITS: tuple[Split, ...] = ("train", "validation", "test")
 Message = dict[str, str]
+Role = Literal["system", "user", "assistant"]
+ROLES: tuple[Role, ...] = ("system", "user", "assistant")
+# What a teacher reads for each role, everywhere in the studio.
+ROLE_LABELS: dict[str, str] = {"user": "Student", "assistant": "Tutor", "system": "System"}
+FAILING_WORDS = frozenset({"fail", "failed", "reject", "rejected"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,8 @@ class NewExample:
     tags: list[str] = field(default_factory=list)
     job_id: str | None = None
     token_count: int = 0
+    source_name: str | None = None  # the source's name when it is not a document of this workspace
+    source_chunk: str | None = None  # a chunk reference from elsewhere (imports); groups the split
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,41 @@ class Example:
     reviewer: str | None
     created_at: float
     updated_at: float
+    first_user: str = ""
+    tutor_turns: int = 0
+    verdict_state: str = "none"
+    source_name: str | None = None
+    source_chunk: str | None = None
+    search_rowid: int | None = None
+
+    @property
+    def group_key(self) -> str:
+        """What the split keeps together: the source chunk, else the example on its own."""
+        return self.chunk_id or (f"src:{self.source_chunk}" if self.source_chunk else f"ex:{self.id}")
+
+    @property
+    def system_prompt(self) -> str | None:
+        """The content of a leading system message, None when there is none."""
+        if self.messages and self.messages[0].get("role") == "system":
+            return self.messages[0].get("content")
+        return None
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One saved state of an example; restoring it writes a new revision with this content."""
+
+    example_id: str
+    revision: int
+    messages: list[Message]
+    status: ExampleStatus
+    tags: list[str]
+    intent: str | None
+    reference_answer: str | None
+    editor: str | None
+    note: str | None
+    batch_id: str | None
+    created_at: float
 
 
 @dataclass(frozen=True)
@@ -89,23 +140,34 @@ def messages_hash(messages: list[Message]) -> str:
 
 
 def example_from_row(row: sqlite3.Row) -> Example:
-    values: dict[str, Any] = {key: row[key] for key in row.keys()}
+    values: dict[str, Any] = {key: row[key] for key in row.keys()}  # noqa: SIM118 (a Row iterates values)
     values["messages"] = from_json(values["messages"], [])
     values["verdicts"] = from_json(values["verdicts"], {})
     values["tags"] = from_json(values["tags"], [])
     return Example(**values)
 
 
-def insert_examples(conn: sqlite3.Connection, examples: list[NewExample], editor: str | None = None) -> list[str]:
-    """Insert examples (revision 1 each) inside the caller's transaction; returns their ids."""
+def insert_examples(
+    conn: sqlite3.Connection,
+    examples: list[NewExample],
+    editor: str | None = None,
+    *,
+    batch_id: str | None = None,
+) -> list[str]:
+    """Insert examples (revision 1 each) inside the caller's transaction; returns their ids.
+
+    `batch_id` ties them to an import or other batch that Undo can take back (core.dataset.bulk)."""
     ids = []
-    stamp = now()
-    for example in examples:
+    started = now()
+    for index, example in enumerate(examples):
+        # A microsecond apart, so "oldest first" keeps the order in which a batch was written.
+        stamp = started + index * 1e-6
         example_id = new_id("ex")
         conn.execute(
             "INSERT INTO examples (id, status, revision, messages, intent, document_id, chunk_id, question, "
-            "reference_answer, teacher, verdicts, tags, origin, job_id, content_hash, token_count, created_at, "
-            "updated_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "reference_answer, teacher, verdicts, tags, origin, job_id, content_hash, token_count, reviewer, "
+            "source_name, source_chunk, created_at, updated_at) "
+            "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 example_id,
                 example.status,
@@ -122,17 +184,89 @@ def insert_examples(conn: sqlite3.Connection, examples: list[NewExample], editor
                 example.job_id,
                 messages_hash(example.messages),
                 example.token_count,
+                editor,
+                example.source_name,
+                example.source_chunk,
                 stamp,
                 stamp,
             ),
         )
         conn.execute(
-            "INSERT INTO example_revisions (example_id, revision, messages, status, tags, editor, note, created_at) "
-            "VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
-            (example_id, to_json(example.messages), example.status, to_json(example.tags), editor, example.origin, stamp),
+            "INSERT INTO example_revisions (example_id, revision, messages, status, tags, intent, reference_answer, "
+            "editor, note, batch_id, content_hash, created_at) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                example_id,
+                to_json(example.messages),
+                example.status,
+                to_json(example.tags),
+                example.intent,
+                example.reference_answer,
+                editor,
+                f"created ({example.origin})",
+                batch_id,
+                messages_hash(example.messages),
+                stamp,
+            ),
         )
         ids.append(example_id)
     return ids
+
+
+def revision_from_row(row: sqlite3.Row) -> Revision:
+    return Revision(
+        example_id=row["example_id"],
+        revision=row["revision"],
+        messages=from_json(row["messages"], []),
+        status=row["status"],
+        tags=from_json(row["tags"], []),
+        intent=row["intent"],
+        reference_answer=row["reference_answer"],
+        editor=row["editor"],
+        note=row["note"],
+        batch_id=row["batch_id"],
+        created_at=row["created_at"],
+    )
+
+
+def list_revisions(store: Store, example_id: str) -> list[Revision]:
+    """Every saved state of an example, newest first."""
+    rows = store.query(
+        "SELECT * FROM example_revisions WHERE example_id = ? ORDER BY revision DESC", (example_id,)
+    )
+    return [revision_from_row(row) for row in rows]
+
+
+def get_revision(store: Store, example_id: str, revision: int) -> Revision | None:
+    row = store.query_one(
+        "SELECT * FROM example_revisions WHERE example_id = ? AND revision = ?", (example_id, revision)
+    )
+    return None if row is None else revision_from_row(row)
+
+
+def failed_verdicts(verdicts: dict[str, Any]) -> list[str]:
+    """The names of the filter verdicts that failed (the rule the store's verdict_state uses)."""
+    return [name for name, value in sorted(verdicts.items()) if _is_failing(value)]
+
+
+def _is_failing(value: Any) -> bool:
+    if isinstance(value, dict):
+        return value.get("passed") is False or value.get("pass") is False
+    return value is False or (isinstance(value, str) and value.lower() in FAILING_WORDS)
+
+
+def known_hashes(conn: sqlite3.Connection, hashes: list[str]) -> set[str]:
+    """Which of these conversation hashes the workspace has held, now or in any earlier revision."""
+    found: set[str] = set()
+    for start in range(0, len(hashes), 500):  # SQLite caps the number of ? in one statement
+        part = hashes[start : start + 500]
+        marks = ",".join("?" * len(part))
+        rows = conn.execute(
+            f"SELECT content_hash FROM examples WHERE content_hash IN ({marks}) "
+            f"UNION SELECT content_hash FROM example_revisions WHERE content_hash IN ({marks})",
+            [*part, *part],
+        )
+        found.update(row[0] for row in rows)
+    return found
 
 
 def get_example(store: Store, example_id: str) -> Example | None:
@@ -149,7 +283,7 @@ def count_examples(store: Store, status: ExampleStatus | None = None) -> int:
 
 
 def dataset_from_row(row: sqlite3.Row) -> Dataset:
-    values: dict[str, Any] = {key: row[key] for key in row.keys()}
+    values: dict[str, Any] = {key: row[key] for key in row.keys()}  # noqa: SIM118 (a Row iterates values)
     values["manifest"] = from_json(values["manifest"], {})
     return Dataset(**values)
 
@@ -185,3 +319,12 @@ def dataset_id_for(name: str, version: int) -> str:
 
 def new_example_id() -> str:
     return new_id("ex")
+
+
+def dataset_items(store: Store, dataset_id: str) -> list[tuple[str, int, Split]]:
+    """(example id, frozen revision, split) of every example in a dataset version, by split then id."""
+    rows = store.query(
+        "SELECT example_id, revision, split FROM dataset_items WHERE dataset_id = ? ORDER BY split, example_id",
+        (dataset_id,),
+    )
+    return [(row["example_id"], row["revision"], row["split"]) for row in rows]

@@ -1,0 +1,195 @@
+"""`tutor-studio dataset validate|import|build|export|list`: curated conversations in and datasets out.
+
+    tutor-studio dataset validate chats.jsonl --json      # {"valid": N, "invalid": N, "errors": [...]}
+    tutor-studio dataset import chats.jsonl [--skip-invalid] [--accept] --json    # {"imported": N, "errors": [...]}
+    tutor-studio dataset import assets/demo_conversations.jsonl --accept          # the demo set, ready to train
+    tutor-studio dataset export OUT_DIR [--dataset tutor@v2] --json   # {"dataset", "path", "train", "validation", "test"}
+
+Without --dataset, export freezes the accepted examples as a new version (re-using the latest version
+when nothing changed) and exports that.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.commands import CliContext, CliError, CommandResult, add_common_options
+from core.dataset.build import DEFAULT_NAME, DEFAULT_SEED, build_dataset
+from core.dataset.content import DatasetError
+from core.dataset.export import export_accepted, export_dataset
+from core.dataset.importing import import_file
+from core.dataset.records import SPLITS, list_datasets
+from core.dataset.split import SplitFractions
+from core.dataset.tokens import token_counter
+from core.dataset.validation import ConversationError, ValidationRules, validate_file
+
+Handler = Callable[[argparse.Namespace, CliContext], CommandResult]
+SHOWN_ERRORS = 20
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "dataset",
+        help="Validate, import and export conversations; build dataset versions.",
+        description="Curated conversations in (validate, import) and frozen dataset versions out (build, export).",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    validate = _action(
+        actions,
+        "validate",
+        run_validate,
+        "Check a JSONL file of conversations; exit 1 if any line is invalid.",
+    )
+    validate.add_argument(
+        "file", type=Path, metavar="FILE", help="A .jsonl file (OpenAI chat or ShareGPT format)."
+    )
+    importer = _action(
+        actions, "import", run_import, "Import a JSONL file of conversations as examples to review."
+    )
+    importer.add_argument(
+        "file", type=Path, metavar="FILE", help="A .jsonl file (OpenAI chat or ShareGPT format)."
+    )
+    importer.add_argument(
+        "--skip-invalid", action="store_true", help="Import the valid lines even if some are invalid."
+    )
+    importer.add_argument(
+        "--accept", action="store_true", help="Import as accepted (the file is already curated)."
+    )
+    importer.add_argument(
+        "--meta", type=Path, metavar="FILE", help="Metadata sidecar (default: FILE's .meta.jsonl, if any)."
+    )
+    build = _action(actions, "build", run_build, "Freeze the accepted examples into a new dataset version.")
+    _split_options(build)
+    export = _action(
+        actions, "export", run_export, "Export a dataset version (default: freeze the accepted examples)."
+    )
+    export.add_argument(
+        "out_dir", type=Path, metavar="OUT_DIR", help="Folder to write (created or replaced)."
+    )
+    export.add_argument(
+        "--dataset", metavar="ID", help="The version to export, e.g. tutor@v2 (default: build one)."
+    )
+    _split_options(export)
+    _action(actions, "list", run_list, "List the dataset versions of this workspace.")
+
+
+def _action(actions: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+    add_common_options(parser)
+    parser.set_defaults(handler=_friendly(handler))
+    return parser
+
+
+def _split_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--name", default=DEFAULT_NAME, help=f"Dataset name (default {DEFAULT_NAME}); versions read NAME@vN."
+    )
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"Seed of the split (default {DEFAULT_SEED})."
+    )
+    parser.add_argument(
+        "--validation", type=float, default=0.1, help="Share of chunks for validation (default 0.1)."
+    )
+    parser.add_argument("--test", type=float, default=0.1, help="Share of chunks for test (default 0.1).")
+
+
+def _friendly(handler: Handler) -> Handler:
+    """Turn the dataset layer's explained errors into CLI errors (message on stderr, exit 1)."""
+
+    def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+        try:
+            return handler(args, ctx)
+        except (DatasetError, ConversationError, FileNotFoundError) as error:
+            raise CliError(str(error)) from error
+
+    return run
+
+
+def _issue_lines(errors: list[dict[str, Any]]) -> list[str]:
+    lines = [f"  line {e['line']}: [{e['category']}] {e['message']}" for e in errors[:SHOWN_ERRORS]]
+    if len(errors) > SHOWN_ERRORS:
+        lines.append(f"  ... and {len(errors) - SHOWN_ERRORS} more (use --json for all)")
+    return lines
+
+
+def run_validate(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    if not args.file.is_file():
+        raise CliError(f"{args.file}: no such file.")
+    report = validate_file(args.file, ValidationRules(counter=token_counter(ctx.workspace, store=ctx.store)))
+    data = report.to_dict()
+    text = "\n".join(
+        [
+            f"{report.valid} valid, {report.invalid} invalid line(s) in {args.file}",
+            *_issue_lines(data["errors"]),
+        ]
+    )
+    return CommandResult(data, text, exit_code=1 if report.invalid else 0)
+
+
+def run_import(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    ctx.report(f"Checking {args.file} ...")
+    report = import_file(
+        ctx.store,
+        ctx.workspace,
+        args.file,
+        skip_invalid=args.skip_invalid,
+        accept=args.accept,
+        meta_path=args.meta,
+    )
+    data = report.to_dict()
+    failed = bool(report.invalid and not args.skip_invalid) or (report.imported == 0 and report.invalid > 0)
+    return CommandResult(
+        data, "\n".join([report.message, *_issue_lines(data["errors"])]), exit_code=1 if failed else 0
+    )
+
+
+def _fractions(args: argparse.Namespace) -> SplitFractions:
+    try:
+        return SplitFractions(validation=args.validation, test=args.test)
+    except ValueError as error:
+        raise CliError(str(error)) from error
+
+
+def run_build(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    report = build_dataset(
+        ctx.store, ctx.workspace, name=args.name, seed=args.seed, fractions=_fractions(args)
+    )
+    manifest = report.dataset.manifest
+    data = {
+        "dataset": report.dataset.id,
+        "reused": report.reused,
+        "path": report.dataset.path,
+        **manifest["counts"],
+    }
+    notes = manifest.get("notes", [])
+    return CommandResult(data, "\n".join([report.message, *notes, f"Folder: {report.dataset.path}"]))
+
+
+def run_export(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    if args.dataset:
+        report = export_dataset(ctx.store, args.dataset, args.out_dir)
+    else:
+        report = export_accepted(
+            ctx.store, ctx.workspace, args.out_dir, name=args.name, seed=args.seed, fractions=_fractions(args)
+        )
+    data = report.to_dict()
+    counts = ", ".join(f"{data[s]} {s}" for s in SPLITS)
+    return CommandResult(data, f"Exported {report.dataset.id} ({counts}) to {report.path}")
+
+
+def run_list(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    datasets = [
+        {"id": d.id, "path": d.path, "created_at": d.created_at, **d.manifest.get("counts", {})}
+        for d in list_datasets(ctx.store)
+    ]
+    lines = [
+        f"{d['id']:<24} {d.get('train', 0):>6} train {d.get('validation', 0):>5} val {d.get('test', 0):>5} test"
+        for d in datasets
+    ]
+    return CommandResult(
+        {"datasets": datasets}, "\n".join(lines) or "No dataset versions yet: `tutor-studio dataset build`."
+    )
