@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from core.job_process import process_start_time
 from core.jobs import (
     JobState,
     StopMode,
@@ -34,7 +35,6 @@ from core.jobs import (
     get_job,
     log_path,
     metrics_path,
-    process_start_time,
     start_queued_jobs,
 )
 from core.paths import Workspace
@@ -77,7 +77,9 @@ class JobContext:
         """Report progress; writes to the store are throttled, the final one is never lost."""
         with self._lock:
             self._pending = (done, total, message)
-            due = now() - self._last_write >= PROGRESS_WRITE_INTERVAL_S or (total is not None and done >= total)
+            due = now() - self._last_write >= PROGRESS_WRITE_INTERVAL_S or (
+                total is not None and done >= total
+            )
         if due:
             self.flush_progress()
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -25,21 +23,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import psutil
-
+from core.job_process import (
+    is_process_alive,
+    signal_group,
+    spawn_job_process,
+    wait_for_group_exit,
+)
 from core.paths import Workspace
 from core.store import Store, from_json, new_id, now, to_json
 
 log = logging.getLogger(__name__)
 
-JobState = Literal["queued", "starting", "running", "succeeded", "failed", "cancelled", "stopped", "interrupted"]
+JobState = Literal[
+    "queued", "starting", "running", "succeeded", "failed", "cancelled", "stopped", "interrupted"
+]
 StopMode = Literal["stop", "cancel"]
 ACTIVE_STATES: tuple[JobState, ...] = ("queued", "starting", "running")
 FINISHED_STATES: tuple[JobState, ...] = ("succeeded", "failed", "cancelled", "stopped", "interrupted")
 # Jobs that hold the accelerator (training, evaluation) run one at a time; others queue.
 GPU = "gpu"
 STARTING_TIMEOUT_S = 120.0
-PID_TIME_TOLERANCE_S = 2.0
 
 
 class JobError(RuntimeError):
@@ -196,7 +199,11 @@ def start_queued_jobs(store: Store, workspace: Workspace) -> list[str]:
         job_id = claim_next_queued(store)
         if job_id is None:
             return started
-        _spawn(store, workspace, job_id)
+        pid, started_at = spawn_job_process(workspace, job_id, log_path(workspace, job_id))
+        store.execute(
+            "UPDATE jobs SET pid = ?, pid_started_at = ? WHERE id = ? AND pid IS NULL",
+            (pid, started_at, job_id),
+        )
         started.append(job_id)
 
 
@@ -216,60 +223,16 @@ def claim_next_queued(store: Store, target: str | None = None) -> str | None:
         for row in rows:
             if row["resource"] is not None and row["resource"] in busy:
                 continue
-            conn.execute("UPDATE jobs SET state = 'starting', started_at = ? WHERE id = ?", (now(), row["id"]))
+            conn.execute(
+                "UPDATE jobs SET state = 'starting', started_at = ? WHERE id = ?", (now(), row["id"])
+            )
             return str(row["id"])
     return None
 
 
-def _spawn(store: Store, workspace: Workspace, job_id: str) -> None:
-    """Start the job's process in a new session (its own process group), output to the job's log."""
-    env = {**os.environ, "STUDIO_HOME": str(workspace.root), "PYTHONUNBUFFERED": "1"}
-    project_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (project_root, env.get("PYTHONPATH", "")) if p)
-    path = log_path(workspace, job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "ab") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "core.job_runner", job_id],
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=str(workspace.root),
-            start_new_session=True,
-            close_fds=True,
-        )
-    started_at = process_start_time(process.pid)
-    store.execute(
-        "UPDATE jobs SET pid = ?, pid_started_at = ? WHERE id = ? AND pid IS NULL",
-        (process.pid, started_at, job_id),
-    )
-    # Reap the child when it ends so a long-running studio collects no zombies; the job does not
-    # depend on this thread (if this process dies, the child is re-parented and keeps running).
-    threading.Thread(target=process.wait, name=f"reap-{job_id}", daemon=True).start()
-
-
-def process_start_time(pid: int) -> float | None:
-    try:
-        return psutil.Process(pid).create_time()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return None
-
-
 def is_job_process_alive(job: Job) -> bool:
-    """True when the job's recorded process still runs (same pid and same start time, not a zombie)."""
-    if job.pid is None:
-        return False
-    try:
-        process = psutil.Process(job.pid)
-        if process.status() == psutil.STATUS_ZOMBIE:
-            return False
-        started = process.create_time()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return False
-    if job.pid_started_at is None:
-        return True
-    return abs(started - job.pid_started_at) <= PID_TIME_TOLERANCE_S
+    """True when the job's recorded process still runs (same pid and start time, not a zombie)."""
+    return is_process_alive(job.pid, job.pid_started_at)
 
 
 def request_stop(store: Store, job_id: str, mode: StopMode = "cancel") -> Job:
@@ -310,48 +273,17 @@ def enforce_stop(store: Store, workspace: Workspace, job_id: str, *, wait: bool 
         time.sleep(0.2)
     job = get_job(store, job_id)
     if job.is_active and is_job_process_alive(job) and now() >= deadline:
-        _signal_group(job, signal.SIGTERM)
+        signal_group(job.pid, signal.SIGTERM)
         kill_deadline = now() + 5.0
         while now() < kill_deadline and is_job_process_alive(job):
             time.sleep(0.1)
         if is_job_process_alive(job):
-            _signal_group(job, signal.SIGKILL)
-    _wait_for_group_exit(job, timeout_s=5.0)
+            signal_group(job.pid, signal.SIGKILL)
+    wait_for_group_exit(job.pid, timeout_s=5.0)
     job = get_job(store, job_id)
     if job.is_active and not is_job_process_alive(job):
         _finish_after_forced_stop(store, job)
     return get_job(store, job_id)
-
-
-def _signal_group(job: Job, sig: signal.Signals) -> None:
-    if job.pid is None:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(job.pid, sig)
-
-
-def _wait_for_group_exit(job: Job, timeout_s: float) -> None:
-    """Wait until no process of the job's group is left (the group id is the job's pid)."""
-    if job.pid is None:
-        return
-    deadline = now() + timeout_s
-    while now() < deadline and group_members(job.pid):
-        time.sleep(0.1)
-    for pid in group_members(job.pid):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def group_members(pgid: int) -> list[int]:
-    """Live (non-zombie) processes in a process group."""
-    members = []
-    for process in psutil.process_iter(["pid", "status"]):
-        try:
-            if process.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(process.info["pid"]) == pgid:
-                members.append(process.info["pid"])
-        except (ProcessLookupError, PermissionError, psutil.NoSuchProcess):
-            continue
-    return members
 
 
 def _finish_after_forced_stop(store: Store, job: Job) -> None:

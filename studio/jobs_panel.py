@@ -42,7 +42,7 @@ def cancel(ctx: AppContext, selected: str | None) -> str:
 def build(ctx: AppContext, demo: gr.Blocks) -> None:
     with gr.Accordion("Jobs", open=True, elem_id="jobs-panel"):
         table = gr.HTML(elem_id="jobs-table")
-        with gr.Row(equal_height=True):
+        with gr.Row():
             selected = gr.Dropdown(
                 label="Selected job",
                 info="Pick a job to see its log and to cancel it. Jobs keep running when you close the browser.",
@@ -50,15 +50,27 @@ def build(ctx: AppContext, demo: gr.Blocks) -> None:
                 scale=4,
                 elem_id="jobs-selected",
             )
-            cancel_button = gr.Button("Cancel job", variant="stop", scale=1, elem_id="jobs-cancel")
+            cancel_button = gr.Button(
+                "Cancel job", variant="stop", size="md", scale=0, min_width=140, elem_id="jobs-cancel"
+            )
         notice = gr.Markdown(elem_id="jobs-notice")
         log_tail = gr.Textbox(
-            label="Log (last lines)", lines=6, max_lines=12, interactive=False, elem_id="jobs-log", autoscroll=True
+            label="Log (last lines)",
+            lines=6,
+            max_lines=12,
+            interactive=False,
+            elem_id="jobs-log",
+            autoscroll=True,
         )
     timer = gr.Timer(POLL_SECONDS)
     outputs = [table, selected, log_tail]
     timer.tick(
-        partial(refresh, ctx), inputs=[selected], outputs=outputs, show_progress="hidden", queue=False, api_name="jobs"
+        partial(refresh, ctx),
+        inputs=[selected],
+        outputs=outputs,
+        show_progress="hidden",
+        queue=False,
+        api_name="jobs",
     )
     selected.input(partial(refresh, ctx), inputs=[selected], outputs=outputs, show_progress="hidden")
     cancel_button.click(partial(cancel, ctx), inputs=[selected], outputs=[notice], api_name="cancel_job")

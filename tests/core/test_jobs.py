@@ -11,11 +11,12 @@ import time
 import psutil
 import pytest
 
+from core.job_process import group_members
 from core.jobs import (
     GPU,
+    JobError,
     enforce_stop,
     get_job,
-    group_members,
     list_jobs,
     poll_jobs,
     read_log_tail,
@@ -35,7 +36,14 @@ def _submit(store: Store, workspace: Workspace, **params: object) -> str:
     resource = params.pop("resource", None)
     grace = float(params.pop("grace_s", 20.0))  # type: ignore[arg-type]
     job = submit_job(
-        store, workspace, kind="test", title="Count", target=COUNT, params=params, resource=resource, grace_s=grace
+        store,
+        workspace,
+        kind="test",
+        title="Count",
+        target=COUNT,
+        params=params,
+        resource=resource,
+        grace_s=grace,
     )
     return job.id
 
@@ -68,7 +76,7 @@ def test_failing_job_records_the_error(store: Store, workspace: Workspace) -> No
 
 
 def test_target_outside_core_is_refused(store: Store, workspace: Workspace) -> None:
-    with pytest.raises(Exception, match="core.module:function"):
+    with pytest.raises(JobError, match=r"core\.module:function"):
         submit_job(store, workspace, kind="x", title="x", target="os:system")
 
 
@@ -90,7 +98,9 @@ def test_stop_mode_ends_job_resumable(store: Store, workspace: Workspace) -> Non
 
 @pytest.mark.slow
 def test_cancel_kills_whole_process_group_of_a_stubborn_job(store: Store, workspace: Workspace) -> None:
-    job_id = _submit(store, workspace, steps=100000, interval_s=0.05, spawn_child=True, ignore_stop=True, grace_s=1)
+    job_id = _submit(
+        store, workspace, steps=100000, interval_s=0.05, spawn_child=True, ignore_stop=True, grace_s=1
+    )
     _wait_until(lambda: any("child_pid" in m for m in read_metrics(workspace, job_id)))
     child_pid = next(m["child_pid"] for m in read_metrics(workspace, job_id) if "child_pid" in m)
     job = get_job(store, job_id)

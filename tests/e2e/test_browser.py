@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_every_tab_opens_without_errors(studio: StudioProcess, page: PageWatch, artifacts_dir: Path) -> None:
-    page.page.goto(studio.url, wait_until="networkidle")
+    page.page.goto(studio.url, wait_until="load")
     page.page.wait_for_selector("#studio-header")
     assert "Tutor Studio" in page.page.inner_text("#studio-header")
     page.page.wait_for_selector("#jobs-panel")
