@@ -5,8 +5,9 @@ Tests build one over a temporary workspace; `AppContext.create()` is what `tutor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from core.compare.backends import ChatBackends
 from core.jobs import reconcile_jobs
 from core.models.hardware import HardwareInfo, describe_hardware
 from core.models.spec import ResolvedBase, configured_base_model, resolve_base
@@ -20,6 +21,8 @@ class AppContext:
     store: Store
     hardware: HardwareInfo
     base: ResolvedBase
+    # The Compare tab's models: one in-process backend per studio process, created on first use.
+    chat_backends: ChatBackends = field(default_factory=ChatBackends)
 
     @classmethod
     def create(cls, workspace: Workspace) -> AppContext:
