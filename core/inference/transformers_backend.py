@@ -76,6 +76,7 @@ class TransformersBackend:
             if self._model is None:
                 self._tokenizer = load_tokenizer(self.resolved, progress)
                 self._model = load_causal_lm(self.resolved, self.device_choice, self.dtype_choice)
+                _contiguous_output_head(self._model)
 
     @property
     def model(self) -> Any:
@@ -247,6 +248,18 @@ class TransformersBackend:
         """Log-probabilities of the last (assistant) message's tokens under this variant; see scoring.py."""
         with self.using_variant(variant) as (model, tokenizer):
             return score_last_message(model, tokenizer, variant, messages)
+
+
+def _contiguous_output_head(model: Any) -> None:
+    """Hand the output head a contiguous input.
+
+    Generation slices the last position out of the hidden states (`logits_to_keep`); on a batch of
+    several rows that slice is strided, and the matmul then copies the whole (vocab x hidden) weight
+    once per row: 3 x 56 MB for a SmolLM2-135M-sized model serving three Compare columns.
+    """
+    head = model.get_output_embeddings()
+    if head is not None:
+        head.register_forward_pre_hook(lambda _module, args: (args[0].contiguous(), *args[1:]))
 
 
 def mixed_batch_blocker(model: Any, adapter_names: Sequence[str]) -> str | None:
