@@ -1,0 +1,106 @@
+"""How a run is executed: in the job's process or across GPUs with `accelerate launch`, and with
+unsloth's fast kernels or plain peft.
+
+    plan = plan_launch(hardware, run_id="run_1a2b", job_id="job_3c4d")
+    plan.mode             # "in-process" | "accelerate"
+    plan.command          # the accelerate command when there is more than one visible GPU
+    fast = try_fast_path(config, hardware)        # imports unsloth first; any failure -> plain peft
+    fast.engine, fast.reason
+
+unsloth patches transformers, trl and peft when imported, so it must be imported before them: the
+training job calls `try_fast_path` before anything else loads a model. On a CPU `import unsloth`
+raises NotImplementedError rather than ImportError, so every exception counts as "not available".
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from typing import Literal
+
+from core.models.hardware import HardwareInfo
+from core.training.config import TrainConfig
+
+log = logging.getLogger(__name__)
+
+Engine = Literal["unsloth", "peft"]
+WORKER_MODULE = "core.training.worker"
+# Set by torchrun / accelerate in each worker process.
+DISTRIBUTED_ENV = ("LOCAL_RANK", "WORLD_SIZE")
+
+
+@dataclass(frozen=True)
+class FastPath:
+    engine: Engine
+    reason: str
+
+
+def try_fast_path(config: TrainConfig, hardware: HardwareInfo, *, distributed: bool = False) -> FastPath:
+    """unsloth when it can help and imports; otherwise plain peft, with the reason in words."""
+    if config.fast_path == "off":
+        return FastPath("peft", "The fast path (unsloth) is switched off in the settings.")
+    if hardware.device != "cuda":
+        return FastPath("peft", "unsloth needs an NVIDIA GPU; training with plain peft on the CPU.")
+    if distributed or hardware.gpu_count > 1:
+        return FastPath(
+            "peft", "unsloth trains on one GPU; several GPUs train with plain peft via accelerate."
+        )
+    try:
+        importlib.import_module("unsloth")
+    except BaseException as exc:  # NotImplementedError, ImportError, CUDA errors...: all mean "not here"
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        reason = f"unsloth did not load ({type(exc).__name__}: {str(exc)[:200]}); training with plain peft."
+        log.warning(reason)
+        return FastPath("peft", reason)
+    return FastPath("unsloth", "unsloth loaded: training with its fused kernels.")
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    mode: Literal["in-process", "accelerate"]
+    processes: int
+    command: list[str] | None
+    reason: str
+
+
+def in_distributed_worker() -> bool:
+    return all(name in os.environ for name in DISTRIBUTED_ENV) and int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def plan_launch(hardware: HardwareInfo, *, run_id: str, job_id: str, precision: str = "bf16") -> LaunchPlan:
+    """One process per visible GPU via accelerate when there are several; the job's own process otherwise."""
+    if hardware.device != "cuda" or hardware.gpu_count <= 1:
+        where = "one GPU" if hardware.device == "cuda" else "the CPU"
+        return LaunchPlan("in-process", 1, None, f"Training in the job's process on {where}.")
+    if in_distributed_worker():
+        return LaunchPlan("in-process", 1, None, "Already one of several accelerate workers.")
+    command = accelerate_command(hardware.gpu_count, run_id, job_id, precision)
+    return LaunchPlan(
+        "accelerate", hardware.gpu_count, command, f"{hardware.gpu_count} GPUs visible: one worker per GPU."
+    )
+
+
+def accelerate_command(processes: int, run_id: str, job_id: str, precision: str = "bf16") -> list[str]:
+    mixed = {"bf16": "bf16", "fp16": "fp16"}.get(precision, "no")
+    return [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--multi_gpu",
+        "--num_processes",
+        str(processes),
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        mixed,
+        "--dynamo_backend",
+        "no",
+        "-m",
+        WORKER_MODULE,
+        run_id,
+        job_id,
+    ]

@@ -1,0 +1,179 @@
+"""Start, resume, stop and cancel training runs: what the Train tab's buttons and `tutor-studio train` call.
+
+    started = start_training(store, ws, TrainConfig.from_preset("quick", base="tiny"))
+    started.run.id, started.job.id            # the run folder holds run.yaml; the job trains it
+    stop_training(store, ws, run_id)           # saves a checkpoint, then ends as "stopped"
+    resume_training(store, ws, run_id)         # a new job continues from the newest complete checkpoint
+    cancel_training(store, ws, run_id)         # ends for good; its process group is ended too
+
+A run is a folder (`runs/<id>/`: run.yaml, checkpoints/, adapter/, model card) plus a row; each start
+or resume is one job (kind "train", params {"run_id": ...}) on the GPU queue, so runs wait their turn.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.jobs import GPU, Job, enforce_stop, get_job, reconcile_jobs, request_stop, submit_job, wait_for_job
+from core.models.hardware import HardwareInfo
+from core.paths import Workspace, write_atomic
+from core.store import Store, new_id
+from core.training.checkpoints import latest_complete
+from core.training.components import CHECKPOINTS_DIR
+from core.training.config import TrainConfig, TrainingError
+from core.training.job import RUN_YAML
+from core.training.planning import TrainingPlan, plan_training
+from core.training.records import Run, RunStatus, get_run, insert_run, update_run
+
+JOB_TARGET = "core.training.job:train_job"
+# Stopping saves a checkpoint first, and a step of a large model can take a while: allow for both.
+STOP_GRACE_S = 180.0
+RESUMABLE = ("stopped", "interrupted", "failed")
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    run: Run
+    job: Job
+    notice: str
+
+
+def start_training(
+    store: Store, workspace: Workspace, config: TrainConfig, hardware: HardwareInfo | None = None
+) -> StartedRun:
+    """Check the run can start here (refusing with the reason), write its folder, and queue its job."""
+    plan = plan_training(store, workspace, config, hardware)
+    if plan.problem:
+        raise TrainingError(plan.problem)
+    run = create_run(store, workspace, plan)
+    job = _submit(store, workspace, run, resume=False)
+    notice = " ".join([*plan.notices, f"Started run {run.id} as job {job.id}."])
+    return StartedRun(_reload(store, run.id), job, notice)
+
+
+def create_run(store: Store, workspace: Workspace, plan: TrainingPlan) -> Run:
+    run_id = new_id("run")
+    folder = workspace.run_dir(run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / RUN_YAML, plan.config.to_yaml(header=f"Run {run_id}. Reproduce it (as a new run):"))
+    with store.transaction() as conn:
+        insert_run(
+            conn,
+            run_id=run_id,
+            base_model=plan.config.base,
+            dataset_id=plan.dataset.id,
+            config=plan.config.model_dump(mode="json"),
+            folder=str(folder),
+        )
+    return _reload(store, run_id)
+
+
+def _submit(store: Store, workspace: Workspace, run: Run, *, resume: bool) -> Job:
+    update_run(
+        store, run.id, status="queued", message="Waiting for its turn on the " + GPU.upper() + " queue."
+    )
+    verb = "Resume" if resume else "Train"
+    job = submit_job(
+        store,
+        workspace,
+        kind="train",
+        title=f"{verb} {run.base_model} on {run.dataset_id}",
+        target=JOB_TARGET,
+        params={"run_id": run.id, "resume": resume},
+        resource=GPU,
+        grace_s=STOP_GRACE_S,
+        resumes=run.job_id if resume else None,
+    )
+    update_run(store, run.id, job_id=job.id)
+    return job
+
+
+def _reload(store: Store, run_id: str) -> Run:
+    run = get_run(store, run_id)
+    if run is None:
+        raise TrainingError(f"No training run {run_id!r}. The Train tab lists this workspace's runs.")
+    return run
+
+
+def effective_status(store: Store, run: Run) -> str:
+    """The run's status, corrected by its job's: a run whose job died without reporting is "interrupted"."""
+    if not run.is_active or run.job_id is None:
+        return run.status
+    job = get_job(store, run.job_id)
+    if job.is_active:
+        return "running" if job.state == "running" else "queued"
+    return {"succeeded": "interrupted"}.get(job.state, job.state)
+
+
+def resume_training(store: Store, workspace: Workspace, run_id: str) -> StartedRun:
+    """A new job that continues the run from its newest complete checkpoint (or its start, if none)."""
+    reconcile_jobs(store, workspace)  # a job killed a moment ago must read as interrupted, not running
+    run = _reload(store, run_id)
+    status = effective_status(store, run)
+    if status not in RESUMABLE:
+        raise TrainingError(_not_resumable(run, status))
+    checkpoint = latest_complete(run.path / CHECKPOINTS_DIR)
+    job = _submit(store, workspace, run, resume=True)
+    where = (
+        f"from its checkpoint at step {checkpoint.name.split('-')[-1]}" if checkpoint else "from the start"
+    )
+    return StartedRun(_reload(store, run_id), job, f"Resuming run {run.id} {where} as job {job.id}.")
+
+
+def _not_resumable(run: Run, status: str) -> str:
+    if status in ("queued", "running"):
+        return f"Run {run.id} is still {status}; there is nothing to resume."
+    if status == "succeeded":
+        return f"Run {run.id} has finished (adapter {run.adapter_id}); start a new run to train more."
+    return (
+        f"Run {run.id} was cancelled, which ends it for good. Start a new run with the same settings instead."
+    )
+
+
+def stop_training(store: Store, workspace: Workspace, run_id: str) -> str:
+    """Ask the run's job to save a checkpoint and end; it can be resumed later."""
+    return _request(store, workspace, run_id, "stop")
+
+
+def cancel_training(store: Store, workspace: Workspace, run_id: str) -> str:
+    """End the run for good: its job stops at the next step (or is terminated after the grace period)."""
+    return _request(store, workspace, run_id, "cancel")
+
+
+def _request(store: Store, workspace: Workspace, run_id: str, mode: str) -> str:
+    reconcile_jobs(store, workspace)
+    run = _reload(store, run_id)
+    if run.job_id is None or effective_status(store, run) not in ("queued", "running"):
+        raise TrainingError(
+            f"Run {run.id} is not running ({effective_status(store, run)}), so there is nothing to {mode}."
+        )
+    job = request_stop(store, run.job_id, mode="stop" if mode == "stop" else "cancel")
+    if not job.is_active:
+        final: RunStatus = "stopped" if mode == "stop" else "cancelled"
+        update_run(store, run.id, status=final, message=f"{final.capitalize()} before it started.")
+        return f"Run {run.id} {final} before it started."
+    # Escalation (grace period, SIGTERM, SIGKILL) can take minutes: never block the caller on it.
+    threading.Thread(target=enforce_stop, args=(store, workspace, job.id), daemon=True).start()
+    if mode == "stop":
+        return f"Stopping run {run.id}: it saves a checkpoint at the end of this step, then stops. Resume continues from there."
+    return f"Cancelling run {run.id}: it ends at the end of this step."
+
+
+def wait_for_run(
+    store: Store,
+    run_id: str,
+    job_id: str,
+    on_message: Callable[[str], None] | None = None,
+    poll_s: float = 1.0,
+) -> Run:
+    """Block until the run's job has ended; `on_message` hears each new progress message."""
+    last = ""
+    while True:
+        job = wait_for_job(store, job_id, timeout_s=poll_s, poll_s=min(poll_s, 0.25))
+        if on_message and job.message and job.message != last:
+            last = job.message
+            on_message(job.message)
+        if not job.is_active:
+            return _reload(store, run_id)

@@ -1,0 +1,283 @@
+"""Training throughput: the studio's trainer against a plain transformers.Trainer + peft baseline, side by side.
+
+    .venv/bin/python -m tests.bench train                                   # or `make bench`
+    .venv/bin/python -m tests.bench.bench_train --variant studio --device cpu   # one measurement, as JSON
+
+Same data (tutor conversations of mixed length, loss on the tutor's turns in both), same model shape,
+same LoRA (rank 16 on every linear layer), batch size, learning rate and number of steps. The baseline is
+what a first script looks like: `Trainer` with default arguments, batches padded to their longest
+conversation, the model in fp32 as loaded. The studio side is `train_adapter`, the function its jobs run,
+with its defaults for the device. Each side runs in a fresh process; both are measured the same way, as
+real (non-padding) tokens per second of optimiser steps, by the studio's own TrainingMonitor.
+
+- CPU: a ~30M-parameter Qwen2-shaped model with random weights (the tiny tokenizer). Target: the studio
+  is not slower than the baseline (ratio >= 1.0).
+- GPU (runs only where CUDA is present): a Qwen2.5-0.5B-shaped model with random weights. Target: at least
+  2x the baseline's tokens/s (packed padding-free batches, bf16, FlashAttention/Liger where they load,
+  unsloth where it imports), and the model FLOPs utilisation, counting 4 x N_matmul + 6 x N_lora FLOPs
+  per token against 989 TFLOP/s (H100/H200 dense bf16).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+SHAPES: dict[str, dict[str, Any]] = {
+    # ~31M parameters: 10 blocks of 3.0M plus a 1M embedding.
+    "cpu": {
+        "hidden_size": 512,
+        "num_hidden_layers": 10,
+        "num_attention_heads": 8,
+        "num_key_value_heads": 2,
+        "intermediate_size": 1536,
+        "vocab_size": 2048,
+    },
+    # Qwen2.5-0.5B: 494M parameters.
+    "cuda": {
+        "hidden_size": 896,
+        "num_hidden_layers": 24,
+        "num_attention_heads": 14,
+        "num_key_value_heads": 2,
+        "intermediate_size": 4864,
+        "vocab_size": 151936,
+    },
+}
+SETTINGS = {
+    "cpu": {"steps": 8, "batch_size": 8, "max_seq_length": 1024},
+    "cuda": {"steps": 60, "batch_size": 16, "max_seq_length": 2048},
+}
+LORA_RANK = 16
+LEARNING_RATE = 2e-4
+PEAK_FLOPS = 989e12
+TARGET = {"cpu": 1.0, "cuda": 2.0}
+CONVERSATIONS = {"cpu": 240, "cuda": 4000}  # the GPU packs many conversations per row
+LOG_EVERY = 2
+ROUNDS = 2  # each side runs twice, interleaved, and its best round counts (the machine may be shared)
+
+
+def build_model(folder: Path, device: str) -> Path:
+    """A random-weight Qwen2 model of the device's shape, with the studio's tiny tokenizer and template."""
+    import torch
+    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
+
+    from core.models.tiny import ensure_tiny_at
+
+    tiny = ensure_tiny_at(folder.parent / "tiny")
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny))
+    config = Qwen2Config(
+        **SHAPES[device],
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(0)
+    Qwen2ForCausalLM(config).save_pretrained(str(folder), safe_serialization=True)
+    tokenizer.save_pretrained(str(folder))
+    return folder
+
+
+def conversations(device: str) -> list[list[dict[str, str]]]:
+    """The demo course's tutoring conversations (mixed lengths), repeated to CONVERSATIONS[device]."""
+    demo = ROOT / "assets" / "demo_conversations.jsonl"
+    if demo.exists():
+        found = [json.loads(line)["messages"] for line in demo.read_text().splitlines() if line.strip()]
+    else:
+        from tests.core.training.conftest import tutor_conversations
+
+        found = tutor_conversations(60)
+    return [found[i % len(found)] for i in range(CONVERSATIONS[device])]
+
+
+def measure_studio(home: Path, device: str) -> dict[str, Any]:
+    from core.models.hardware import describe_hardware
+    from core.paths import Workspace
+    from core.store import Store
+    from core.training.config import TrainConfig
+    from core.training.job import training_inputs
+    from core.training.launch import try_fast_path
+    from core.training.planning import plan_training
+    from core.training.runs import create_run
+    from core.training.trainer import train_adapter
+    from tests.core.training.conftest import RecordingReporter, write_dataset
+
+    workspace = Workspace(home / "studio").ensure()
+    workspace.configure_environment()
+    store = Store.open(workspace)
+    write_dataset(store, workspace, {"train": conversations(device)})
+    settings = SETTINGS[device]
+    config = TrainConfig(
+        base=str(build_model(home / "model", device)),
+        max_steps=settings["steps"],
+        batch_size=settings["batch_size"],
+        max_seq_length=settings["max_seq_length"],
+        lora_rank=LORA_RANK,
+        lora_alpha=2 * LORA_RANK,
+        learning_rate=LEARNING_RATE,
+        save_steps=10**6,
+        logging_steps=4,
+    )
+    hardware = describe_hardware()
+    fast = try_fast_path(config, hardware)
+    plan = plan_training(store, workspace, config, hardware)
+    inputs = training_inputs(
+        workspace, store, create_run(store, workspace, plan), plan.config, hardware, fast
+    )
+    outcome = train_adapter(inputs, RecordingReporter())
+    return {
+        "tokens_per_second": outcome.tokens_per_second,
+        "final_loss": outcome.final_loss,
+        "detail": f"{outcome.engine}, {outcome.precision}, {'packed' if outcome.packing else 'padded'}, "
+        f"loss mask: {outcome.masking.strategy}",
+    }
+
+
+def measure_baseline(home: Path, device: str) -> dict[str, Any]:
+    from peft import LoraConfig, get_peft_model
+    from transformers import (
+        AutoModelForCausalLM,
+        AutoTokenizer,
+        DataCollatorForSeq2Seq,
+        Trainer,
+        TrainingArguments,
+    )
+
+    from core.training.callbacks import TrainingMonitor, trainer_callback
+    from core.training.chat_format import tokenize_conversations
+    from tests.core.training.conftest import RecordingReporter
+
+    settings = SETTINGS[device]
+    folder = build_model(home / "model", device)
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    rows = tokenize_conversations(
+        tokenizer, conversations(device), tokenizer.chat_template, settings["max_seq_length"]
+    )
+    rows = [{**row, "attention_mask": [1] * len(row["input_ids"])} for row in rows]
+    model = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(str(folder)),
+        LoraConfig(r=LORA_RANK, lora_alpha=2 * LORA_RANK, target_modules="all-linear", task_type="CAUSAL_LM"),
+    )
+    monitor = TrainingMonitor(RecordingReporter(), settings["steps"], home / "baseline-checkpoints")
+    args = TrainingArguments(
+        output_dir=str(home / "baseline"),
+        max_steps=settings["steps"],
+        per_device_train_batch_size=settings["batch_size"],
+        learning_rate=LEARNING_RATE,
+        logging_steps=LOG_EVERY,  # measurement only: the same intervals as the studio side
+        logging_first_step=True,
+        save_strategy="no",
+        report_to=[],
+        disable_tqdm=True,
+        include_num_input_tokens_seen="non_padding",  # measurement only: counts the same tokens as the studio
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=rows,
+        data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True),
+        callbacks=[trainer_callback(monitor)],
+    )
+    trainer.train()
+    return {
+        "tokens_per_second": monitor.tokens_per_second,
+        "final_loss": monitor.last_loss,
+        "detail": f"transformers.Trainer defaults, {str(model.dtype).replace('torch.', '')}, padded",
+    }
+
+
+def steady_rate(records: list[dict[str, Any]]) -> float:
+    """Tokens/s over every logging interval but the first (which pays for warm-up), from the monitor's records."""
+    logged = [r for r in records if r.get("tokens_per_second")]
+    if len(logged) < 2:
+        return float(logged[0]["tokens_per_second"]) if logged else 0.0
+    tokens = [later["tokens_seen"] - earlier["tokens_seen"] for earlier, later in pairwise(logged)]
+    seconds = sum(count / later["tokens_per_second"] for count, later in zip(tokens, logged[1:], strict=True))
+    return sum(tokens) / seconds
+
+
+def run_variant(variant: str, device: str) -> dict[str, Any]:
+    """One measurement in a fresh process (unsloth must be imported first, and memory starts clean)."""
+    command = [sys.executable, "-m", "tests.bench.bench_train", "--variant", variant, "--device", device]
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{variant} on {device} failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(lines[-1]))
+
+
+def mfu(tokens_per_second: float) -> float:
+    """Model FLOPs utilisation of the GPU shape: (4 x N_matmul + 6 x N_lora) per token over 989 TFLOP/s."""
+    from core.training.estimate import ModelShape, flops_per_token, lora_parameters
+
+    shape = ModelShape.from_config({**SHAPES["cuda"], "tie_word_embeddings": True})
+    return (
+        tokens_per_second
+        * flops_per_token(shape, lora_parameters(shape, LORA_RANK, ["all-linear"]))
+        / PEAK_FLOPS
+    )
+
+
+def compare(device: str) -> bool:
+    rounds = [(run_variant("baseline", device), run_variant("studio", device)) for _ in range(ROUNDS)]
+    baseline = max((b for b, _ in rounds), key=lambda r: r["tokens_per_second"])
+    studio = max((s for _, s in rounds), key=lambda r: r["tokens_per_second"])
+    ratio = studio["tokens_per_second"] / baseline["tokens_per_second"]
+    print(f"{device.upper()} ({SETTINGS[device]['steps']} steps, batch {SETTINGS[device]['batch_size']}):")
+    for name, result in (("baseline", baseline), ("studio", studio)):
+        extra = f", MFU {mfu(result['tokens_per_second']):.1%}" if device == "cuda" else ""
+        print(
+            f"  {name:<9}{result['tokens_per_second']:>10,.0f} tokens/s  (loss {result['final_loss']:.3f}; "
+            f"{result['detail']}{extra})"
+        )
+    holds = ratio >= TARGET[device]
+    print(
+        f"  studio / baseline = {ratio:.2f}x (target >= {TARGET[device]:.1f}x): {'holds' if holds else 'MISSED'}"
+    )
+    return holds
+
+
+def cuda_available() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def main() -> int:
+    results = [compare("cpu")]
+    if cuda_available():
+        results.append(compare("cuda"))
+    else:
+        print(
+            "GPU: skipped (no CUDA device here); it runs the Qwen2.5-0.5B-shaped comparison and MFU where one is."
+        )
+    return 0 if all(results) else 1
+
+
+def _one(variant: str, device: str) -> None:
+    home = Path(tempfile.mkdtemp(prefix=f"bench-train-{variant}-"))
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        measure = measure_studio if variant == "studio" else measure_baseline
+        print(json.dumps(measure(home, device)))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="One side of the training benchmark.")
+    parser.add_argument("--variant", choices=["studio", "baseline"], required=True)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    cli = parser.parse_args()
+    _one(cli.variant, cli.device)
