@@ -1,0 +1,97 @@
+"""A whole evaluation of a tiny run: the report, the `evals` row, the model card, and a stop."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.evaluation.config import EvalConfig
+from core.evaluation.job import create_eval_record, run_evaluation
+from core.evaluation.plan import EvaluationStopped, plan_evaluation
+from core.evaluation.records import get_eval
+from core.evaluation.report import REPORT_FILE, cli_summary
+from core.training.card import read_card
+from core.training.records import get_adapter
+from tests.core.evaluation.conftest import EvalWorkspace, overall
+from tests.core.evaluation.helpers import QuietReporter
+
+pytestmark = pytest.mark.slow
+
+
+def small_config(setup: EvalWorkspace, **changes: Any) -> EvalConfig:
+    values: dict[str, Any] = {
+        "adapter_ids": (setup.adapter_id,),
+        "dataset_id": setup.dataset.id,
+        "checks": ("behaviour", "kl", "forgetting"),
+        "tasks": ("ts_arithmetic",),
+        "task_limit": 3,
+        "max_conversations": 2,
+        "max_new_tokens": 24,
+        "ttft_samples": 1,
+    }
+    return EvalConfig(**(values | changes))
+
+
+def test_a_tiny_run_gets_a_report_a_verdict_and_a_model_card_section(
+    eval_workspace: EvalWorkspace, tiny_backend: Any
+) -> None:
+    setup = eval_workspace
+    config = small_config(setup)
+    eval_id = create_eval_record(setup.store, plan_evaluation(setup.store, setup.workspace, config))
+    reporter = QuietReporter()
+
+    report = run_evaluation(setup.store, setup.workspace, eval_id, config, reporter, backend=tiny_backend)
+
+    path = setup.workspace.eval_dir(eval_id) / REPORT_FILE
+    assert json.loads(path.read_text())["eval"] == eval_id
+    assert set(report["variants"]) == {"base", "prompted", setup.adapter_id}
+    turns = report["dataset"]["tutor_turns"]
+    assert turns >= 4 and report["variants"]["prompted"]["overall"]["turns"] == turns
+    prompted, adapter = overall(report, "prompted"), overall(report, setup.adapter_id)
+    # The prompted variant reads the tutor policy on every request: hundreds of tokens more than the adapter.
+    assert prompted["prompt_tokens"] > adapter["prompt_tokens"] + 100
+    assert prompted["kl_to_prompted"] is None and adapter["kl_to_prompted"] > 0
+    assert 0 <= adapter["question_rate"] <= 1 and adapter["probe_leak_rate"] is not None
+    assert report["reference"]["overall"]["leak_rate"] == 0.0  # the curated turns never give the answer away
+    assert report["forgetting"]["tasks"]["ts_arithmetic"]["samples"] == 3
+    assert report["verdict"] in ("ship", "hold")
+    checks = {c["name"]: c["status"] for c in report["verdicts"][setup.adapter_id]["checks"]}
+    assert set(checks) == {
+        "question_rate",
+        "leak_rate",
+        "probe_leak_rate",
+        "correct_refusal_rate",
+        "forgetting",
+    }
+    # A random tiny model refuses nothing, so the 99% bar of correct refusals holds it back.
+    assert checks["correct_refusal_rate"] == "fail" and report["verdict"] == "hold"
+
+    record = get_eval(setup.store, eval_id)
+    assert record is not None and record.verdict == "hold" and record.report_path == str(path)
+    assert record.summary == cli_summary(report)
+    adapter_row = get_adapter(setup.store, setup.adapter_id)
+    assert adapter_row is not None and adapter_row.card_path
+    card = read_card(Path(adapter_row.card_path).parent)
+    assert card["evaluation"]["verdict"] == "hold" and card["evaluation"]["eval_id"] == eval_id
+    assert card["evaluation"]["numbers"][setup.adapter_id]["prompt_tokens"] == adapter["prompt_tokens"]
+    markdown = Path(adapter_row.card_path).read_text()
+    assert "Not evaluated yet" not in markdown and "Correct refusals: fail" in markdown
+    assert reporter.updates[-1][0] == reporter.updates[-1][1]
+
+
+def test_a_stopped_evaluation_writes_no_report(eval_workspace: EvalWorkspace, tiny_backend: Any) -> None:
+    setup = eval_workspace
+    config = small_config(setup, checks=("behaviour",))
+    eval_id = create_eval_record(setup.store, plan_evaluation(setup.store, setup.workspace, config))
+
+    with pytest.raises(EvaluationStopped):
+        run_evaluation(
+            setup.store, setup.workspace, eval_id, config, QuietReporter(stop_after=1), backend=tiny_backend
+        )
+
+    assert not (setup.workspace.eval_dir(eval_id) / REPORT_FILE).exists()
+    record = get_eval(setup.store, eval_id)
+    assert record is not None and record.report_path is None and record.verdict is None
