@@ -19,7 +19,7 @@ def count_job(ctx: JobContext) -> dict[str, Any]:
 
     Params: steps, interval_s, spawn_child (start a long-lived child process first, to check that
     cancelling ends the whole process group), ignore_stop (keep going after a stop request, to check
-    escalation), fail_at (raise at that step).
+    escalation), raise_on_stop (end through JobStopped instead of returning), fail_at (raise at that step).
     """
     steps = int(ctx.params.get("steps", 10))
     interval = float(ctx.params.get("interval_s", 0.1))
@@ -29,6 +29,8 @@ def count_job(ctx: JobContext) -> dict[str, Any]:
         ctx.log_metrics({"child_pid": child.pid})
     done = 0
     for step in range(1, steps + 1):
+        if ctx.params.get("raise_on_stop"):
+            ctx.raise_if_stopped()
         if ctx.should_stop() and not ctx.params.get("ignore_stop"):
             break
         if ctx.params.get("fail_at") == step:

@@ -21,7 +21,7 @@ PID_TIME_TOLERANCE_S = 2.0
 
 
 def spawn_job_process(workspace: Workspace, job_id: str, log_file_path: Path) -> tuple[int, float | None]:
-    """Start `python -m core.job_runner JOB_ID` in a new session, output to the job's log.
+    """Start `python -m core.jobs run JOB_ID` in a new session, output to the job's log.
 
     Returns (pid, process start time). The caller records both, so a recycled pid is never taken
     for the job.
@@ -32,7 +32,7 @@ def spawn_job_process(workspace: Workspace, job_id: str, log_file_path: Path) ->
     log_file_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file_path, "ab") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "core.job_runner", job_id],
+            [sys.executable, "-m", "core.jobs", "run", job_id],
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,

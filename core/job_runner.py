@@ -1,4 +1,4 @@
-"""The child side of a job: `python -m core.job_runner JOB_ID` runs one recorded job to its end.
+"""The child side of a job: `python -m core.jobs run JOB_ID` runs one recorded job to its end.
 
 It imports the job's target (`core.module:function`), calls it with a JobContext, and records the
 outcome. A heartbeat thread writes progress into the store and notices stop requests.
@@ -242,7 +242,7 @@ def _redirect_output(path: Path) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        sys.stderr.write("usage: python -m core.job_runner JOB_ID\n")
+        sys.stderr.write("usage: python -m core.jobs run JOB_ID\n")
         return 2
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stdout
@@ -252,6 +252,3 @@ def main(argv: list[str]) -> int:
     state = run_jobs_warm(workspace, argv[0])
     return 0 if state in ("succeeded", "stopped", "cancelled") else 1
 
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -375,6 +375,11 @@ def read_metrics(workspace: Workspace, job_id: str) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
+    # `python -m core.jobs run JOB_ID`: the job's process. The runner is imported under its own module
+    # name (not run as __main__), so a job target's `except JobStopped` sees the runner's class.
     from core.job_runner import main
 
-    sys.exit(main(sys.argv[1:]))
+    if len(sys.argv) != 3 or sys.argv[1] != "run":
+        sys.stderr.write("usage: python -m core.jobs run JOB_ID\n")
+        sys.exit(2)
+    sys.exit(main(sys.argv[2:]))

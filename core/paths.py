@@ -3,6 +3,8 @@
     from core.paths import Workspace
     ws = Workspace.from_env()          # STUDIO_HOME, else the per-user data folder
     ws.db_path, ws.job_dir("job_1a2b"), ws.run_dir("run_3c4d"), ...
+
+Nothing outside this folder is written, except the caches of libraries that ignore HF_HOME.
 """
 
 from __future__ import annotations

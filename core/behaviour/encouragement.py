@@ -18,7 +18,7 @@ PRAISE = re.compile(
     r"on the right track|right)|that'?s (?:right|correct|it|a (?:great|good|smart|fair|sensible|clever|"
     r"really good|natural|common))|i like (?:how|that|the way)|keep going|you got it|you'?ve got it|"
     r"thanks for (?:sharing|showing|trying|asking|explaining|telling)|good (?:that|for) you|impressive|"
-    r"you did it|you worked (?:it|that) out|you caught|you found|nicely done|yes!|great|good job|"
+    r"you did it|you worked (?:it|that) out|you caught|you found|nicely done|yes(?=!)|great|good job|"
     r"i can see (?:your|you|why|what)|your first step is right|good effort|nice)\b",
     re.IGNORECASE,
 )

@@ -82,13 +82,17 @@ def answer_key(reference_answer: str, question: str = "", short_answer: str | No
     # The value a worked answer arrives at follows its last "=" ("... = 11/12, not 3/7"); otherwise
     # the last value the question does not already give is taken as the one to reach.
     tail = source.rsplit("=", 1)[1] if "=" in source else source
-    fresh = [q for q in find_quantities(tail) if not any(q.matches(a) for a in asked)]
+    candidates = find_quantities(tail)
+    fresh = [q for q in candidates if not any(q.matches(a) for a in asked)]
     if "=" in source:
         fresh = fresh[:1]
     terms = content_words(source) - content_words(question) - GENERIC_ANSWER_WORDS
     # A worded answer that mentions numbers on the way ("the voltage is shared (6 V across 4 ohms)") is
     # judged by its words; a worked result or a short value by its value.
     numeric = "=" in source or len(terms) <= MAX_NUMERIC_TERMS
+    if not fresh and numeric:
+        # "Simplify 12/16" -> "3/4": the answer is a value the question gives, written another way.
+        fresh = [q for q in candidates if any(q.matches(a) and _form(q) != _form(a) for a in asked)][-1:]
     final = fresh[-1] if fresh and numeric else None
     others = find_quantities(source.rsplit("=", 1)[0]) if "=" in source else []
     by_form = final is not None and any(

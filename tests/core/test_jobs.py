@@ -89,6 +89,14 @@ def test_graceful_cancel_ends_job_as_cancelled(store: Store, workspace: Workspac
     assert 2 <= (job.result or {})["steps"] < 1000
 
 
+def test_job_ending_through_jobstopped_is_recorded_as_stopped(store: Store, workspace: Workspace) -> None:
+    job_id = _submit(store, workspace, steps=1000, interval_s=0.05, raise_on_stop=True)
+    _wait_until(lambda: get_job(store, job_id).state == "running")
+    request_stop(store, job_id, "stop")
+    job = wait_for_job(store, job_id, timeout_s=30)
+    assert job.state == "stopped" and job.error is None
+
+
 def test_stop_mode_ends_job_resumable(store: Store, workspace: Workspace) -> None:
     job_id = _submit(store, workspace, steps=1000, interval_s=0.05)
     _wait_until(lambda: get_job(store, job_id).state == "running")

@@ -92,3 +92,10 @@ def test_the_hand_written_demo_conversations_have_no_leak() -> None:
         messages, info = json.loads(chat)["messages"], json.loads(meta)
         key = answer_key(info["reference_answer"], info["question"])
         assert find_leak(messages, key) is None, info["question"]
+
+
+def test_answer_that_rewrites_the_questions_value_is_caught_in_its_new_form() -> None:
+    key = answer_key("3/4", question="Simplify 12/16.")
+    assert states_answer("Right, 12/16 simplifies to 3/4.", key) is not None
+    assert states_answer("What number divides both 12 and 16?", key) is None
+    assert states_answer("Start from 12/16: what can you divide both parts by?", key) is None

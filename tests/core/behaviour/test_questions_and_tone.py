@@ -67,3 +67,8 @@ def test_refusals_and_requests_are_recognised() -> None:
     assert asks_for_answer("Just tell me the answer!")
     assert explains_working("Working it out yourself will help you remember it.")
     assert not explains_working("The answer is 3 A.")
+
+
+def test_an_exclaimed_yes_counts_as_praise() -> None:
+    assert praise("Yes! That one.")
+    assert not praise("yesterday we covered fractions")
