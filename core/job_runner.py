@@ -251,4 +251,3 @@ def main(argv: list[str]) -> int:
     workspace.configure_environment()
     state = run_jobs_warm(workspace, argv[0])
     return 0 if state in ("succeeded", "stopped", "cancelled") else 1
-

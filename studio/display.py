@@ -23,7 +23,7 @@ def format_duration(seconds: float | None) -> str:
     """`42s`, `3m 05s`, `2h 10m`; an empty string for None."""
     if seconds is None:
         return ""
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds < 60:
         return f"{seconds}s"
     minutes, secs = divmod(seconds, 60)
@@ -78,7 +78,9 @@ def jobs_table_html(statuses: list[JobStatus], at: float | None = None) -> str:
             f"<td>{format_duration(job.elapsed_s(at)) if job.started_at else ''}</td>"
             f"<td>{html.escape(message or '')}</td></tr>"
         )
-    header = "<tr><th>Job</th><th>What</th><th>State</th><th>Progress</th><th>Elapsed</th><th>Latest</th></tr>"
+    header = (
+        "<tr><th>Job</th><th>What</th><th>State</th><th>Progress</th><th>Elapsed</th><th>Latest</th></tr>"
+    )
     return f'<table class="ts-jobs">{header}{"".join(rows)}</table>'
 
 

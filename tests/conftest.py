@@ -21,8 +21,8 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from core.paths import Workspace  # noqa: E402
-from core.store import Store  # noqa: E402
+from core.paths import Workspace
+from core.store import Store
 
 pytest_plugins = ["tests.support.model_fixtures", "tests.support.openai_server"]
 

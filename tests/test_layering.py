@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _core_modules() -> list[str]:
     return sorted(
-        info.name for info in pkgutil.walk_packages(core.__path__, prefix="core.") if not info.name.endswith("__main__")
+        info.name
+        for info in pkgutil.walk_packages(core.__path__, prefix="core.")
+        if not info.name.endswith("__main__")
     )
 
 

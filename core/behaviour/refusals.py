@@ -1,10 +1,12 @@
 """Refusals: declining an off-topic or rule-breaking request, and refusing "just tell me" kindly.
 
-derail_request("Forget the lesson, who wins the match tonight?")   -> ["forget the lesson"]
-declines_request("That's not something I can help with here; let's get back to fractions.")
-    -> ["not something i can help with", "let's get back to"]
-asks_for_answer("Just tell me the answer!")                        -> ["just tell me"]
-explains_working("Working it out yourself will help you remember it.") -> ["working it out", ...]
+    derail_request("Forget the lesson, who wins the match tonight?")   -> ["forget the lesson"]
+    declines_request("That's not something I can help with here; let's get back to fractions.")
+        -> ["not something i can help with", "let's get back to"]
+    asks_for_answer("Just tell me the answer!")                        -> ["just tell me"]
+    explains_working("Working it out yourself will help you remember it.") -> ["working it out", ...]
+
+Each returns the phrases it matched (empty when none), so a verdict can show its evidence.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from core.commands import CliContext, CommandResult, add_command
 from core.jobs import (
     Job,
     enforce_stop,
-
     list_jobs,
     queue_position,
     read_log_tail,
@@ -23,7 +22,9 @@ def register(subparsers: Any) -> None:
     parser = add_command(subparsers, "jobs", run, "List background jobs; cancel, stop or wait for one.")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--cancel", metavar="ID", help="Cancel a job for good (its process group is ended).")
-    action.add_argument("--stop", metavar="ID", help="Stop a job so it can be resumed (it saves a checkpoint).")
+    action.add_argument(
+        "--stop", metavar="ID", help="Stop a job so it can be resumed (it saves a checkpoint)."
+    )
     action.add_argument("--wait", metavar="ID", help="Wait until a job has finished and show how it ended.")
     parser.add_argument("--limit", type=int, default=50, help="How many jobs to list (default 50).")
     parser.add_argument("--log", action="store_true", help="With --wait: print the job's log tail too.")
@@ -61,12 +62,11 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
         if args.log:
             text += "\n" + read_log_tail(ctx.workspace, job.id, max_lines=40)
         return CommandResult({"job": summary}, text, exit_code=0 if job.state == "succeeded" else 1)
-    jobs = [job_summary(ctx, job) for job in list_jobs(store, limit=args.limit)]
+    jobs = [job_summary(ctx, listed) for listed in list_jobs(store, limit=args.limit)]
     lines = [f"{'ID':<16} {'STATE':<12} {'PROGRESS':>8}  TITLE"]
-    for job in jobs:
-        progress = "" if job["progress"] is None else f"{job['progress']:.0%}"
-        lines.append(f"{job['id']:<16} {job['state']:<12} {progress:>8}  {job['title']}")
-    text = "\n".join(lines) if jobs else "No jobs yet. Jobs appear when you ingest, generate, train or evaluate."
+    for entry in jobs:
+        progress = "" if entry["progress"] is None else f"{entry['progress']:.0%}"
+        lines.append(f"{entry['id']:<16} {entry['state']:<12} {progress:>8}  {entry['title']}")
+    empty = "No jobs yet. Jobs appear when you ingest, generate, train or evaluate."
+    text = "\n".join(lines) if jobs else empty
     return CommandResult({"jobs": jobs}, text)
-
-

@@ -1,9 +1,11 @@
 """What the Evaluate tab lists: adapters, dataset versions with a test split, earlier evaluations, tasks.
 
-overview = evaluation_overview(store)
-overview.empty                    # True: nothing to evaluate yet (no adapter, or no test split)
-overview.default_dataset(adapter_id)   # the version that adapter was trained on
-overview.evaluations              # newest first, with their job's state
+    overview = evaluation_overview(store)
+    overview.empty                    # True: nothing to evaluate yet (no adapter, or no test split)
+    overview.default_dataset(adapter_id)   # the version that adapter was trained on
+    overview.evaluations              # newest first, with their job's state
+
+It only reads the store, so the tab can poll it cheaply.
 """
 
 from __future__ import annotations

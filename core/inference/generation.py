@@ -16,7 +16,6 @@ from core.inference.backend import GenerationConfig, InferenceError, Request, St
 from core.inference.streaming import BatchStreamer
 from core.models.loading import render_prompt
 
-
 PREFILL_CHUNK_TOKENS = 128
 
 

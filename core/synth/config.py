@@ -1,8 +1,10 @@
 """SynthConfig: what one generation run makes, as plain data that goes into job params and the store.
 
-config = SynthConfig(document_ids=("doc_1",), per_chunk=3, concurrency=16,
-                     teacher=TeacherConfig(kind="openai", base_url=URL, model=NAME))
-chunks = select_chunks(store, config)     # the chunks it will write about, in reading order
+    config = SynthConfig(document_ids=("doc_1",), per_chunk=3, concurrency=16,
+                         teacher=TeacherConfig(kind="openai", base_url=URL, model=NAME))
+    chunks = select_chunks(store, config)     # the chunks it will write about, in reading order
+
+It holds no secrets: an API key is named by its environment variable, never stored.
 """
 
 from __future__ import annotations

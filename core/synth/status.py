@@ -1,9 +1,11 @@
 """What the Generate tab and the CLI show about generation: the sources to pick from and a run's progress.
 
-overview = generate_overview(store, workspace, run_id)      # what the tab polls
-overview.documents, overview.runs, overview.status
-status = run_status(store, run_id)
-status.counts, status.reasons, status.rate_per_min, status.eta_s, status.latest_kept
+    overview = generate_overview(store, workspace, run_id)      # what the tab polls
+    overview.documents, overview.runs, overview.status
+    status = run_status(store, run_id)
+    status.counts, status.reasons, status.rate_per_min, status.eta_s, status.latest_kept
+
+Everything here reads the store; nothing starts or stops a run.
 """
 
 from __future__ import annotations

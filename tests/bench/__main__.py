@@ -32,7 +32,9 @@ def main(argv: list[str]) -> int:
         print(f"\n=== {name} ===", flush=True)
         started = time.monotonic()
         code = importlib.import_module(f"tests.bench.bench_{name}").main()
-        print(f"--- {name}: {'targets hold' if code == 0 else 'TARGET MISSED'} ({time.monotonic() - started:.0f} s)")
+        print(
+            f"--- {name}: {'targets hold' if code == 0 else 'TARGET MISSED'} ({time.monotonic() - started:.0f} s)"
+        )
         if code:
             failures.append(name)
     print(f"\n{len(names) - len(failures)} of {len(names)} benchmarks met their targets.")

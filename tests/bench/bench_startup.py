@@ -33,6 +33,8 @@ def measure_once() -> float:
 def main() -> int:
     times = [measure_once() for _ in range(RUNS)]
     median = statistics.median(times)
-    print(f"studio start-up to first page: median {median:.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)})")
+    print(
+        f"studio start-up to first page: median {median:.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)})"
+    )
     print(f"target: under {TARGET_S:.0f} s -> {'ok' if median < TARGET_S else 'MISSED'}")
     return 0 if median < TARGET_S else 1

@@ -30,7 +30,12 @@ def test_help_lists_every_command() -> None:
 def test_jobs_json_lists_jobs_as_one_object(workspace: Workspace) -> None:
     store = Store.open(workspace)
     job = submit_job(
-        store, workspace, kind="test", title="Count to 3", target="core.diagnostics:count_job", params={"steps": 3}
+        store,
+        workspace,
+        kind="test",
+        title="Count to 3",
+        target="core.diagnostics:count_job",
+        params={"steps": 3},
     )
     wait_for_job(store, job.id, timeout_s=60)
     out = _cli("jobs", "--json", workspace=workspace)

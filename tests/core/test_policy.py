@@ -10,7 +10,13 @@ from core.store import Store
 
 def test_default_policy_covers_the_socratic_rules() -> None:
     policy = default_policy().lower()
-    for rule in ("never give the final answer", "one guiding question", "praise effort", "frustrat", "just tell me"):
+    for rule in (
+        "never give the final answer",
+        "one guiding question",
+        "praise effort",
+        "frustrat",
+        "just tell me",
+    ):
         assert rule in policy
 
 

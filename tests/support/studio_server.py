@@ -2,6 +2,8 @@
 
     with running_studio(workspace) as studio:
         client = gradio_client.Client(studio.url)
+
+The studio runs in its own process group, so a test can kill it hard while its jobs live on.
 """
 
 from __future__ import annotations
@@ -48,7 +50,11 @@ class StudioProcess:
 
 
 def start_studio(
-    workspace: Workspace, *, port: int | None = None, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None
+    workspace: Workspace,
+    *,
+    port: int | None = None,
+    extra_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> StudioProcess:
     port = port or free_port()
     log_path = workspace.root / f"studio-{port}.log"
@@ -56,7 +62,17 @@ def start_studio(
     started = time.monotonic()
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "core.cli", "serve", "--port", str(port), "--workspace", str(workspace.root), *extra_args],
+            [
+                sys.executable,
+                "-m",
+                "core.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workspace",
+                str(workspace.root),
+                *extra_args,
+            ],
             stdout=log_file,
             stderr=subprocess.STDOUT,
             env=full_env,

@@ -1,6 +1,8 @@
 """Factories for the arena tests: stored blind comparisons with known replies and shown order.
 
-comparison = add_comparison(store, replies={"base": "Two.", "prompted": "What do you think?"})
+    comparison = add_comparison(store, replies={"base": "Two.", "prompted": "What do you think?"})
+
+The shown order is fixed by the factory, so tests can name tutors by their letters.
 """
 
 from __future__ import annotations

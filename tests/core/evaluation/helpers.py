@@ -1,7 +1,9 @@
 """Test helpers of the Evaluate stage, shared by tests/core/evaluation and tests/e2e/test_evaluate_*.
 
-dataset = build_test_dataset(store, workspace, tiny_model_dir)    # the demo conversations, frozen
-adapter_id = register_adapter(store, workspace, tiny_adapter_dir, dataset)   # as Train would record it
+    dataset = build_test_dataset(store, workspace, tiny_model_dir)    # the demo conversations, frozen
+    adapter_id = register_adapter(store, workspace, tiny_adapter_dir, dataset)   # as Train would record it
+
+Both write real files and rows, the way the Review and Train stages would.
 """
 
 from __future__ import annotations

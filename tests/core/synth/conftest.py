@@ -1,8 +1,10 @@
 """Fixtures of the generation tests: a small ready course in the store, and a scripted teacher server.
 
-def test_x(course): course.chunk_ids["ohm"], course.document_id
-def test_y(course, teacher_server): teacher_server.base_url  # answers like scripted.teacher_reply
-run = run_in_process(course.store, course.workspace, config)   # the job's engine, in this process
+    def test_x(course): course.chunk_ids["ohm"], course.document_id
+    def test_y(course, teacher_server): teacher_server.base_url  # answers like scripted.teacher_reply
+    run = run_in_process(course.store, course.workspace, config)   # the job's engine, in this process
+
+Both start fresh for every test.
 """
 
 from __future__ import annotations
