@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from core.paths import Workspace
-from tests.support.studio_server import StudioProcess, start_studio
+from tests.support.studio_server import StudioProcess, running_studio, start_studio
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -41,6 +41,18 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioProcess]:
     process = start_studio(workspace)
     yield process
     process.kill()
+
+
+@pytest.fixture(scope="module")
+def fresh_studio(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[StudioProcess]:
+    """A studio of this test module's own on an empty workspace, so an empty state is what a newcomer
+    sees and nothing leaks between tabs' tests."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    workspace = Workspace(tmp_path_factory.mktemp(name) / "studio-home").ensure()
+    with running_studio(workspace) as studio:
+        yield studio
 
 
 @pytest.fixture(scope="session")

@@ -5,29 +5,19 @@ Screenshots of each step go to tests/artifacts/<test>/."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.paths import Workspace
 from tests.core.documents import builders
 from tests.e2e.conftest import PageWatch
-from tests.support.studio_server import StudioProcess, running_studio
+from tests.support.studio_server import StudioProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CONVERT_TIMEOUT_MS = 90_000
 EMPTY_STATE = "No documents yet: drop your course files above or press Load demo course"
 DEMO_FILES = ("fractions.md", "newtons_laws.docx", "ohms_law.pdf", "photosynthesis.html", "water_cycle.pptx")
-
-
-@pytest.fixture(scope="module")
-def fresh_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioProcess]:
-    """A studio on an empty workspace of its own (the empty state must really be empty)."""
-    workspace = Workspace(tmp_path_factory.mktemp("documents-browser") / "studio-home").ensure()
-    with running_studio(workspace) as studio:
-        yield studio
 
 
 def choose(page: Any, elem_id: str, option: str) -> None:

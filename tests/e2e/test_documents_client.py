@@ -5,7 +5,6 @@ the demo course and re-chunking."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,26 +12,17 @@ import pytest
 from gradio_client import Client, handle_file
 
 from core.documents.records import list_chunks
-from core.paths import Workspace
 from core.store import Store
 from tests.core.documents import builders
-from tests.support.studio_server import StudioProcess, running_studio
+from tests.support.studio_server import StudioProcess
 
 pytestmark = pytest.mark.slow
 CONVERT_TIMEOUT_S = 90
 
 
 @pytest.fixture(scope="module")
-def docs_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioProcess]:
-    """A studio of its own, so that its documents do not leak into other tabs' tests."""
-    workspace = Workspace(tmp_path_factory.mktemp("documents-e2e") / "studio-home").ensure()
-    with running_studio(workspace) as studio:
-        yield studio
-
-
-@pytest.fixture(scope="module")
-def client(docs_studio: StudioProcess) -> Client:
-    return Client(docs_studio.url, verbose=False)
+def client(fresh_studio: StudioProcess) -> Client:
+    return Client(fresh_studio.url, verbose=False)
 
 
 def documents(client: Client, show_deleted: bool = False) -> dict[str, dict[str, Any]]:
@@ -83,7 +73,7 @@ def test_upload_converts_good_files_and_refuses_bad_ones(client: Client, tmp_pat
     assert "1 already there" in again and "not converted again" in again
 
 
-def test_detail_and_chunk_edits(client: Client, tmp_path: Path, docs_studio: StudioProcess) -> None:
+def test_detail_and_chunk_edits(client: Client, tmp_path: Path, fresh_studio: StudioProcess) -> None:
     path = tmp_path / "forces.md"
     path.write_text(
         "# Forces\n\n## Friction\n\nFriction acts against motion. Rough surfaces give more friction.\n\n"
@@ -109,7 +99,7 @@ def test_detail_and_chunk_edits(client: Client, tmp_path: Path, docs_studio: Stu
     assert len(rows) == 3 and rows[0][4] == rows[1][4] == "No"
     *_merged, message = client.predict(chunk_choice["value"], None, api_name="/merge_chunk")
     assert message.startswith("Merged into one chunk")
-    store = Store.open(docs_studio.workspace)  # the edits are in the store, not only on screen
+    store = Store.open(fresh_studio.workspace)  # the edits are in the store, not only on screen
     saved = list_chunks(store, document_ids=[doc_id])
     assert len(saved) == 2 and saved[0].excluded and "Worked example" in saved[0].text
 

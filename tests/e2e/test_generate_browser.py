@@ -5,29 +5,19 @@ an edited tutor policy. Screenshots of each step go to tests/artifacts/<test>/."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.paths import Workspace
 from core.policy import current_policy
 from core.store import Store
 from tests.e2e.conftest import PageWatch
-from tests.support.studio_server import StudioProcess, running_studio
+from tests.support.studio_server import StudioProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CONVERT_TIMEOUT_MS = 90_000
 RUN_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def fresh_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioProcess]:
-    """A studio on an empty workspace of its own (the empty state must really be empty)."""
-    workspace = Workspace(tmp_path_factory.mktemp("generate-browser") / "studio-home").ensure()
-    with running_studio(workspace) as studio:
-        yield studio
 
 
 def wait_for_text(page: Any, selector: str, pattern: str, timeout: int = RUN_TIMEOUT_MS) -> None:

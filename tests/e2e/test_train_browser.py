@@ -5,17 +5,15 @@ and the model card. Screenshots of each step go to tests/artifacts/<test>/."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.paths import Workspace
 from core.store import Store
 from tests.core.training.conftest import tutor_conversations, write_dataset
 from tests.e2e.conftest import PageWatch
-from tests.support.studio_server import StudioProcess, running_studio
+from tests.support.studio_server import StudioProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TRAIN_TIMEOUT_MS = 240_000
@@ -29,14 +27,6 @@ STEP_JS = """(least) => {
     const match = (document.querySelector('#train-progress')?.innerText || '').match(/Step (\\d+) of/);
     return match !== null && Number(match[1]) >= least;
 }"""
-
-
-@pytest.fixture(scope="module")
-def fresh_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioProcess]:
-    """A studio on an empty workspace of its own: no dataset, no runs, nothing else on the GPU queue."""
-    workspace = Workspace(tmp_path_factory.mktemp("train-browser") / "studio-home").ensure()
-    with running_studio(workspace) as studio:
-        yield studio
 
 
 def wait_for_text(page: Any, selector: str, text: str, timeout: int = 60_000) -> None:

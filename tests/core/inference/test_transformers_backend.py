@@ -128,14 +128,15 @@ def test_sequential_fallback_gives_the_same_replies_and_says_why(
 def test_mixed_batch_blocker_explains_dora(
     tiny_backend: TransformersBackend, variants: list[Variant]
 ) -> None:
-    tiny_backend.complete(variants[2], MESSAGES, GREEDY)
+    name = tiny_backend.adapter_for(variants[2])  # the session's backend may hold other adapters too
+    assert name is not None
     model = tiny_backend.model
-    assert mixed_batch_blocker(model, ["__base__", "tiny-tutor"]) is None
-    config = model.peft_config["tiny-tutor"]
+    assert mixed_batch_blocker(model, ["__base__", name]) is None
+    config = model.peft_config[name]
     original = config.use_dora
     try:
         config.use_dora = True
-        assert "DoRA" in (mixed_batch_blocker(model, ["__base__", "tiny-tutor"]) or "")
+        assert "DoRA" in (mixed_batch_blocker(model, ["__base__", name]) or "")
     finally:
         config.use_dora = original
 
