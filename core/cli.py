@@ -21,7 +21,17 @@ from collections.abc import Sequence
 from core.commands import CliContext, CliError, CommandResult
 
 # In the order `--help` lists them: the pipeline order, then the tools.
-COMMAND_MODULES: tuple[str, ...] = ("serve", "jobs")
+COMMAND_MODULES: tuple[str, ...] = (
+    "serve",
+    "ingest",
+    "generate",
+    "dataset",
+    "train",
+    "chat",
+    "eval",
+    "export",
+    "jobs",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

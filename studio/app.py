@@ -2,6 +2,8 @@
 
     tutor-studio serve            # what `make studio` runs
     python -m studio.app          # the same, for development
+
+Each stage's tab lives in studio/tabs/<name>.py and is added to TABS once the stage is built.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 # Pipeline order. A stage appears here once it is built: no placeholder tabs.
-TABS: tuple[tuple[str, str], ...] = (("Documents", "documents"),)
+TABS: tuple[tuple[str, str], ...] = (
+    ("Documents", "documents"),
+    ("Generate", "generate"),
+    ("Review", "review"),
+    ("Train", "train"),
+    ("Evaluate", "evaluate"),
+    ("Compare", "compare"),
+    ("Deploy", "deploy"),
+)
 DEFAULT_MAX_FILE_SIZE = "200mb"
 
 
@@ -32,9 +42,12 @@ def header_html(ctx: AppContext) -> str:
         ("Workspace", str(ctx.workspace.root)),
     ]
     chip_html = "".join(
-        f'<span class="ts-chip"><b>{html.escape(label)}</b> {html.escape(value)}</span>' for label, value in chips
+        f'<span class="ts-chip"><b>{html.escape(label)}</b> {html.escape(value)}</span>'
+        for label, value in chips
     )
-    stages = " → ".join(label for label, _ in TABS) or "Documents → Generate → Review → Train → Evaluate → Compare"
+    stages = (
+        " → ".join(label for label, _ in TABS) or "Documents → Generate → Review → Train → Evaluate → Compare"
+    )
     warning = ""
     if base.is_fallback:
         warning = f'<div class="ts-warning" id="base-fallback">{html.escape(base.reason or "")}</div>'
@@ -79,7 +92,13 @@ def launch(
         auth=auth,
         max_file_size=max_file_size,
         allowed_paths=[str(ws.exports_dir)],
-        blocked_paths=[str(ws.db_path), f"{ws.db_path}-wal", f"{ws.db_path}-shm", str(ws.jobs_dir), str(ws.hf_home)],
+        blocked_paths=[
+            str(ws.db_path),
+            f"{ws.db_path}-wal",
+            f"{ws.db_path}-shm",
+            str(ws.jobs_dir),
+            str(ws.hf_home),
+        ],
         prevent_thread_lock=not block,
         show_error=True,
         quiet=True,

@@ -54,7 +54,9 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="Workspace folder (default: $STUDIO_HOME, else the per-user data folder).",
     )
-    parser.add_argument("--json", action="store_true", help="Print one JSON object on stdout and nothing else.")
+    parser.add_argument(
+        "--json", action="store_true", help="Print one JSON object on stdout and nothing else."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="Log details to stderr.")
 
 
@@ -65,7 +67,9 @@ def add_command(
     help_text: str,
     description: str | None = None,
 ) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help_text, description=description or help_text)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help_text, description=description or help_text
+    )
     add_common_options(parser)
     parser.set_defaults(handler=handler)
     return parser

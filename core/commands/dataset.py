@@ -4,6 +4,7 @@
     tutor-studio dataset import chats.jsonl [--skip-invalid] [--accept] --json    # {"imported": N, "errors": [...]}
     tutor-studio dataset import assets/demo_conversations.jsonl --accept          # the demo set, ready to train
     tutor-studio dataset export OUT_DIR [--dataset tutor@v2] --json   # {"dataset", "path", "train", "validation", "test"}
+    tutor-studio dataset build --preferences [--sources votes,leaks,edits] --json   # preference pairs for DPO
 
 Without --dataset, export freezes the accepted examples as a new version (re-using the latest version
 when nothing changed) and exports that.
@@ -25,6 +26,9 @@ from core.dataset.records import SPLITS, list_datasets
 from core.dataset.split import SplitFractions
 from core.dataset.tokens import token_counter
 from core.dataset.validation import ConversationError, ValidationRules, validate_file
+from core.preference.build import DEFAULT_NAME as PREFERENCE_NAME
+from core.preference.build import build_preference_dataset
+from core.preference.pairs import SOURCES
 
 Handler = Callable[[argparse.Namespace, CliContext], CommandResult]
 SHOWN_ERRORS = 20
@@ -63,7 +67,18 @@ def register(subparsers: Any) -> None:
         "--meta", type=Path, metavar="FILE", help="Metadata sidecar (default: FILE's .meta.jsonl, if any)."
     )
     build = _action(actions, "build", run_build, "Freeze the accepted examples into a new dataset version.")
-    _split_options(build)
+    build.add_argument(
+        "--preferences",
+        action="store_true",
+        help="Freeze preference pairs (Compare votes, caught leaks, Review edits) instead, for DPO/ORPO; "
+        f"the name defaults to {PREFERENCE_NAME}.",
+    )
+    build.add_argument(
+        "--sources",
+        default=",".join(SOURCES),
+        help="With --preferences: which pair sources to use (default votes,leaks,edits).",
+    )
+    _split_options(build, default_name=None)
     export = _action(
         actions, "export", run_export, "Export a dataset version (default: freeze the accepted examples)."
     )
@@ -84,9 +99,9 @@ def _action(actions: Any, name: str, handler: Handler, help_text: str) -> argpar
     return parser
 
 
-def _split_options(parser: argparse.ArgumentParser) -> None:
+def _split_options(parser: argparse.ArgumentParser, default_name: str | None = DEFAULT_NAME) -> None:
     parser.add_argument(
-        "--name", default=DEFAULT_NAME, help=f"Dataset name (default {DEFAULT_NAME}); versions read NAME@vN."
+        "--name", default=default_name, help=f"Dataset name (default {DEFAULT_NAME}); versions read NAME@vN."
     )
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"Seed of the split (default {DEFAULT_SEED})."
@@ -155,8 +170,10 @@ def _fractions(args: argparse.Namespace) -> SplitFractions:
 
 
 def run_build(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    if args.preferences:
+        return run_build_preferences(args, ctx)
     report = build_dataset(
-        ctx.store, ctx.workspace, name=args.name, seed=args.seed, fractions=_fractions(args)
+        ctx.store, ctx.workspace, name=args.name or DEFAULT_NAME, seed=args.seed, fractions=_fractions(args)
     )
     manifest = report.dataset.manifest
     data = {
@@ -167,6 +184,25 @@ def run_build(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     }
     notes = manifest.get("notes", [])
     return CommandResult(data, "\n".join([report.message, *notes, f"Folder: {report.dataset.path}"]))
+
+
+def run_build_preferences(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    sources = [source.strip() for source in args.sources.split(",") if source.strip()]
+    unknown = sorted(set(sources) - set(SOURCES))
+    if unknown or not sources:
+        raise CliError(
+            f"--sources: unknown {', '.join(unknown) or '(empty)'}; use any of {','.join(SOURCES)}."
+        )
+    report = build_preference_dataset(
+        ctx.store,
+        ctx.workspace,
+        name=args.name or PREFERENCE_NAME,
+        seed=args.seed,
+        fractions=_fractions(args),
+        sources=sources,
+    )
+    data = report.to_dict()
+    return CommandResult(data, "\n".join([report.message, f"Folder: {report.dataset.path}"]))
 
 
 def run_export(args: argparse.Namespace, ctx: CliContext) -> CommandResult:

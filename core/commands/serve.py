@@ -20,7 +20,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--port", type=int, default=7860, help="Port to listen on (default 7860).")
     parser.add_argument("--auth", metavar="USER:PASSWORD", help="Ask for this user name and password.")
-    parser.add_argument("--auth-file", metavar="FILE", help="A file of USER:PASSWORD lines; any of them may sign in.")
+    parser.add_argument(
+        "--auth-file", metavar="FILE", help="A file of USER:PASSWORD lines; any of them may sign in."
+    )
     parser.add_argument(
         "--max-file-size", default="200mb", help="Largest file a browser may upload (default 200mb)."
     )
@@ -39,7 +41,9 @@ def parse_auth(args: argparse.Namespace) -> list[tuple[str, str]] | None:
     for line in lines:
         user, sep, password = line.partition(":")
         if not sep or not user or not password:
-            raise CliError(f"Credentials must read USER:PASSWORD, got {line[:3]}...; fix --auth or --auth-file.")
+            raise CliError(
+                f"Credentials must read USER:PASSWORD, got {line[:3]}...; fix --auth or --auth-file."
+            )
         pairs.append((user, password))
     return pairs or None
 
@@ -52,14 +56,18 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
 
     auth = parse_auth(args)
     if args.host not in ("127.0.0.1", "localhost", "::1") and not auth:
-        ctx.report("warning: the studio is reachable from other machines without a password; consider --auth.")
+        ctx.report(
+            "warning: the studio is reachable from other machines without a password; consider --auth."
+        )
     app_ctx = AppContext.create(ctx.workspace)
     demo = launch(
         app_ctx, host=args.host, port=args.port, auth=auth, max_file_size=args.max_file_size, block=False
     )
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
     ctx.report(f"Tutor Studio is running at {url}  (workspace: {ctx.workspace.root})")
-    ctx.report(f"Ready in {time.monotonic() - started:.1f} s. Press Ctrl+C to stop; background jobs keep running.")
+    ctx.report(
+        f"Ready in {time.monotonic() - started:.1f} s. Press Ctrl+C to stop; background jobs keep running."
+    )
     try:
         demo.block_thread()
     finally:

@@ -3,10 +3,13 @@
     tutor-studio train --base tiny --max-steps 20 --json      # newest dataset version, offline test model
     tutor-studio train --config runs/run_1a2b/run.yaml        # reproduce a run (as a new run)
     tutor-studio train --resume run_1a2b                      # continue a stopped or interrupted run
+    tutor-studio train --method dpo --from tiny@local+tutor@v1+lora@v1   # preference-tune that adapter
 
 Training runs as a background job (the same one the Train tab starts); this command waits for it and
 prints progress on stderr. With --json it prints {"run", "adapter", "steps", "first_loss", "final_loss",
-"tokens_per_second", ...}. Ctrl+C stops waiting; the job keeps running (`tutor-studio jobs` shows it).
+"tokens_per_second", ...}, plus "method", "parent_adapter", "reward_margin", "test_reward_margin" for DPO/ORPO.
+Without --preference-dataset a DPO/ORPO run builds (or reuses) one from votes, edits and leaks first.
+Ctrl+C stops waiting; the job keeps running (`tutor-studio jobs` shows it).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from core.training.config import (
     TrainConfig,
     TrainingError,
     describe_errors,
-    load_config,
 )
+from core.training.dpo_config import METHODS, PreferenceConfig, load_run_config
+from core.training.preference import start_preference_training
 from core.training.records import Run, adapter_for_run
 from core.training.runs import StartedRun, resume_training, start_training, wait_for_run
 
@@ -54,36 +58,84 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--no-wait", action="store_true", help="Print the run and job ids and return at once."
     )
+    preference = parser.add_argument_group("preference tuning (DPO / ORPO on a supervised adapter)")
+    preference.add_argument(
+        "--method", choices=("sft", *METHODS), help="sft (default), or dpo / orpo to improve an adapter."
+    )
+    preference.add_argument(
+        "--from",
+        dest="parent",
+        metavar="ADAPTER_ID",
+        help="The supervised adapter to improve (default: newest).",
+    )
+    preference.add_argument(
+        "--preference-dataset", metavar="ID", help="Preference dataset version (default: build or reuse one)."
+    )
+    preference.add_argument("--beta", type=float, help="How close to stay to the supervised tutor (0.1).")
+    preference.add_argument(
+        "--sources", default="votes,leaks,edits", help="Pair sources when building: votes,leaks,edits."
+    )
 
 
 def build_config(args: argparse.Namespace) -> TrainConfig:
-    """--config (or --preset), then --base/--dataset/--max-steps on top."""
+    """--config (or --preset), then --base/--dataset/--max-steps (and the preference options) on top."""
     if args.config and args.preset:
         raise CliError("Use --config or --preset, not both: the config file already names its settings.", 2)
-    overrides = {"base": args.base, "dataset": args.dataset, "max_steps": args.max_steps}
+    wanted = args.method in METHODS
     try:
-        config = (
-            load_config(args.config) if args.config else TrainConfig.from_preset(args.preset or "balanced")
-        )
-        return TrainConfig(**{**config.model_dump(), **{k: v for k, v in overrides.items() if v is not None}})
-    except ValidationError as exc:
-        raise CliError(describe_errors(exc, "", "the command line"), exit_code=2) from exc
+        if args.config:
+            config = load_run_config(args.config)
+        else:
+            config = (PreferenceConfig if wanted else TrainConfig).from_preset(args.preset or "balanced")
     except ConfigError as exc:
         raise CliError(str(exc), exit_code=2) from exc
+    preference = wanted or (isinstance(config, PreferenceConfig) and args.method != "sft")
+    if not preference and (args.parent or args.preference_dataset or args.beta is not None):
+        raise CliError("--from, --preference-dataset and --beta need --method dpo or orpo.", 2)
+    overrides = {"base": args.base, "dataset": args.dataset, "max_steps": args.max_steps}
+    if preference:
+        dataset = args.preference_dataset or args.dataset
+        overrides |= {
+            "parent_adapter": args.parent,
+            "dataset": dataset,
+            "beta": args.beta,
+            "method": args.method,
+        }
+    model = PreferenceConfig if preference else TrainConfig
+    values = {k: v for k, v in config.model_dump().items() if k in model.model_fields}
+    try:
+        return model(**{**values, **{k: v for k, v in overrides.items() if v is not None}})
+    except ValidationError as exc:
+        raise CliError(describe_errors(exc, "", "the command line", model), exit_code=2) from exc
+
+
+def start(ctx: CliContext, args: argparse.Namespace) -> StartedRun:
+    """An SFT run, or a DPO/ORPO run (building its preference dataset first when none is named)."""
+    config = build_config(args)
+    if not isinstance(config, PreferenceConfig):
+        return start_training(ctx.store, ctx.workspace, config)
+    if not config.dataset:
+        from core.preference.build import build_preference_dataset
+
+        sources = [s.strip() for s in args.sources.split(",") if s.strip()]
+        built = build_preference_dataset(ctx.store, ctx.workspace, sources=sources)
+        ctx.report(built.message)
+        config = config.model_copy(update={"dataset": built.dataset.id})
+    return start_preference_training(ctx.store, ctx.workspace, config)
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     store, workspace = ctx.store, ctx.workspace
     try:
         if args.resume:
-            if args.config or args.base or args.dataset or args.max_steps or args.preset:
+            if args.config or args.base or args.dataset or args.max_steps or args.preset or args.parent:
                 raise CliError(
                     "--resume continues a run with its own settings; leave out the other options.", 2
                 )
             started = resume_training(store, workspace, args.resume)
         else:
-            started = start_training(store, workspace, build_config(args))
-    except TrainingError as exc:
+            started = start(ctx, args)
+    except (TrainingError, ValueError) as exc:
         raise CliError(str(exc)) from exc
     ctx.report(started.notice)
     if args.no_wait:
@@ -111,9 +163,15 @@ def _wait(ctx: CliContext, started: StartedRun) -> CommandResult:
         )
         raise CliError(f"Run {finished.id} ended {finished.status}: {reason}{hint}")
     data = result_data(ctx, finished)
+    margin = (
+        f"Reward margin {_number(data['first_reward_margin'])} -> {_number(data['reward_margin'])} "
+        f"(held-out pairs: {_number(data['test_reward_margin'])}).\n"
+        if data["method"] != "sft"
+        else ""
+    )
     text = (
         f"Trained {data['adapter_id']} in {data['steps']} steps: loss {_number(data['first_loss'])} -> "
-        f"{_number(data['final_loss'])}, {_number(data['tokens_per_second'], 0)} tokens/s.\n"
+        f"{_number(data['final_loss'])}, {_number(data['tokens_per_second'], 0)} tokens/s.\n{margin}"
         f"Adapter: {data['adapter']}\nModel card: {finished.folder}/model_card.md"
     )
     return CommandResult(data, text)
@@ -133,6 +191,13 @@ def result_data(ctx: CliContext, finished: Run) -> dict[str, Any]:
         "eval_loss": summary.get("eval_loss"),
         "tokens_per_second": summary.get("tokens_per_second"),
         "run_folder": finished.folder,
+        "method": finished.method,
+        "parent_adapter": finished.parent_adapter_id,
+        "dataset": finished.dataset_id,
+        "first_reward_margin": summary.get("first_reward_margin"),
+        "reward_margin": summary.get("reward_margin"),
+        "test_reward_margin": summary.get("test_reward_margin"),
+        "test_reward_accuracy": summary.get("test_reward_accuracy"),
     }
 
 

@@ -92,9 +92,14 @@ def vllm_serve_command(
     *,
     port: int = DEFAULT_PORT,
     host: str = "127.0.0.1",
+    chat_template: str | None = None,
+    model: str | None = None,
 ) -> VllmCommand:
-    """`vllm serve` for the base with every adapter enabled under its name."""
-    model = base.requested if base.kind in ("hub", "cache") else base.source
+    """`vllm serve` for the base with every adapter enabled under its name.
+
+    `chat_template` and `model` override where the template and the base are found (exports point both at
+    their own folder or a container's paths)."""
+    model = model or (base.requested if base.kind in ("hub", "cache") else base.source)
     argv = ["vllm", "serve", model, "--served-model-name", served_model_name(base)]
     argv += ["--host", host, "--port", str(port)]
     notes = []
@@ -105,7 +110,7 @@ def vllm_serve_command(
         notes.append(
             "No adapter selected: the server runs the base model only. Pick adapters in the columns."
         )
-    template = chat_template_file(base, adapters)
+    template = chat_template or chat_template_file(base, adapters)
     if template is not None:
         argv += ["--chat-template", str(template)]
     else:

@@ -37,9 +37,16 @@ class TrainingMonitor:
     """Turns trainer events into metric records and progress, and trainer decisions into stops."""
 
     def __init__(
-        self, reporter: Reporter, total_steps: int, checkpoints: Path, keep: int = KEEP_CHECKPOINTS
+        self,
+        reporter: Reporter,
+        total_steps: int,
+        checkpoints: Path,
+        keep: int = KEEP_CHECKPOINTS,
+        extra_metrics: dict[str, str] | None = None,
     ) -> None:
         self.reporter = reporter
+        # Trainer log keys recorded too, under the given names (preference tuning: "rewards/margins" ...).
+        self.extra_metrics = extra_metrics or {}
         self.total_steps = total_steps
         self.checkpoints = checkpoints
         self.keep = keep
@@ -95,7 +102,12 @@ class TrainingMonitor:
             return self._train_record(step, logs)
         if "eval_loss" in logs:
             self.last_eval_loss = float(logs["eval_loss"])
-            record = {"step": step, "epoch": _round(logs.get("epoch")), "eval_loss": self.last_eval_loss}
+            record = {
+                "step": step,
+                "epoch": _round(logs.get("epoch")),
+                "eval_loss": self.last_eval_loss,
+                **self._extra(logs, "eval_"),
+            }
             self.reporter.log_metrics(record)
             log.info("step %d · validation loss %.4f", step, self.last_eval_loss)
             return record
@@ -115,6 +127,7 @@ class TrainingMonitor:
             "tokens_per_second": round(tokens / seconds, 1) if seconds > 0 and tokens > 0 else None,
             "grad_norm": _round(logs.get("grad_norm")),
             "tokens_seen": self.tokens_seen,
+            **self._extra(logs),
         }
         self.reporter.log_metrics(record)
         speed = f" · {record['tokens_per_second']:.0f} tokens/s" if record["tokens_per_second"] else ""
@@ -127,6 +140,13 @@ class TrainingMonitor:
             speed,
         )
         return record
+
+    def _extra(self, logs: dict[str, Any], prefix: str = "") -> dict[str, float]:
+        return {
+            f"{prefix}{name}": round(float(logs[prefix + key]), 4)
+            for key, name in self.extra_metrics.items()
+            if logs.get(prefix + key) is not None
+        }
 
     def on_save(self, step: int) -> Path | None:
         """The trainer has written checkpoint-<step>: mark it complete, then drop the ones no longer needed."""

@@ -146,7 +146,8 @@ def render_card(card: dict[str, Any]) -> str:
         "## Dataset",
         f"- Version: `{dataset.get('id')}`",
         f"- Manifest hash: `{dataset.get('manifest_hash')}`",
-        f"- Conversations: {_counts(dataset.get('counts') or {})}",
+        f"- {'Preference pairs' if card.get('lineage') else 'Conversations'}: {_counts(dataset.get('counts') or {})}",
+        *_lineage_lines(card.get("lineage")),
         "",
         "## Training",
         *_training_lines(training, card),
@@ -188,6 +189,13 @@ def _training_lines(training: dict[str, Any], card: dict[str, Any]) -> list[str]
         "training",
         f"- Adapter size: {_size(card['adapter'].get('size_bytes'))}",
     ]
+
+
+def _lineage_lines(lineage: dict[str, Any] | None) -> list[str]:
+    """A preference-tuned adapter's parents (SFT adapter, both datasets) and how it was tuned."""
+    if not lineage:
+        return []
+    return ["", "## Lineage and preference tuning", *[f"- {key}: {value}" for key, value in lineage.items()]]
 
 
 def _evaluation_lines(evaluation: dict[str, Any] | None) -> list[str]:

@@ -221,7 +221,7 @@ def sft_arguments(
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         use_cpu=not cuda,
-        gradient_checkpointing=config.gradient_checkpointing,
+        activation_checkpointing=config.gradient_checkpointing,
         max_length=config.max_seq_length,
         packing=packing,
         padding_free=packing,

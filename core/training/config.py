@@ -208,8 +208,11 @@ class TrainConfig(BaseModel):
         return "\n".join(lines) + "\n" + body
 
 
-def config_from_text(text: str, source: str = "the configuration") -> TrainConfig:
-    """Parse YAML text into a TrainConfig, with errors that name the line, the field and the fix."""
+def config_from_text(
+    text: str, source: str = "the configuration", model: type[TrainConfig] | None = None
+) -> TrainConfig:
+    """Parse YAML text into a TrainConfig (or `model`, a subclass), with errors naming line, field and fix."""
+    model = model or TrainConfig
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
@@ -223,9 +226,9 @@ def config_from_text(text: str, source: str = "the configuration") -> TrainConfi
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected `field: value` lines, such as `lora_rank: 16`.")
     try:
-        return TrainConfig(**data)
+        return model(**data)
     except ValidationError as exc:
-        raise ConfigError(describe_errors(exc, text, source)) from exc
+        raise ConfigError(describe_errors(exc, text, source, model)) from exc
 
 
 def load_config(path: str | Path) -> TrainConfig:
@@ -238,8 +241,11 @@ def load_config(path: str | Path) -> TrainConfig:
     return config_from_text(text, source=str(file))
 
 
-def describe_errors(exc: ValidationError, text: str, source: str) -> str:
+def describe_errors(
+    exc: ValidationError, text: str, source: str, model: type[TrainConfig] | None = None
+) -> str:
     """One sentence per invalid field: where it is, what is wrong, and the field's meaning as the fix."""
+    fields = (model or TrainConfig).model_fields
     lines = _key_lines(text)
     parts = []
     for error in exc.errors():
@@ -247,10 +253,10 @@ def describe_errors(exc: ValidationError, text: str, source: str) -> str:
         where = f"{source}, line {lines[field]}" if field in lines else source
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            known = ", ".join(TrainConfig.model_fields)
+            known = ", ".join(fields)
             parts.append(f"{where}: unknown field `{field}`. Known fields: {known}.")
             continue
-        hint = TrainConfig.model_fields[field].description if field in TrainConfig.model_fields else ""
+        hint = fields[field].description if field in fields else ""
         parts.append(f"{where}: `{field}` {message}. {hint}".strip())
     return " ".join(parts)
 

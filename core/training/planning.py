@@ -179,7 +179,8 @@ def available_memory_gib(hardware: HardwareInfo) -> float | None:
 def past_speeds(store: Store, base: str, hardware: HardwareInfo, precision: str) -> list[float]:
     """tokens/s of earlier finished runs of this base on this kind of hardware and precision."""
     rows = store.query(
-        "SELECT summary FROM runs WHERE base_model = ? AND status = 'succeeded' ORDER BY created_at DESC LIMIT 10",
+        "SELECT summary FROM runs WHERE base_model = ? AND status = 'succeeded' AND method = 'sft' "
+        "ORDER BY created_at DESC LIMIT 10",
         (base,),
     )
     speeds = []

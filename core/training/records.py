@@ -155,13 +155,14 @@ def insert_run(
     folder: str,
     run_id: str | None = None,
     method: str = "sft",
+    parent_adapter_id: str | None = None,
 ) -> str:
     run_id = run_id or new_id("run")
     stamp = now()
     conn.execute(
-        "INSERT INTO runs (id, method, base_model, dataset_id, config, folder, status, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?)",
-        (run_id, method, base_model, dataset_id, to_json(config), folder, stamp, stamp),
+        "INSERT INTO runs (id, method, base_model, dataset_id, parent_adapter_id, config, folder, status, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'created', ?, ?)",
+        (run_id, method, base_model, dataset_id, parent_adapter_id, to_json(config), folder, stamp, stamp),
     )
     return run_id
 

@@ -28,6 +28,13 @@ from core.training.planning import TrainingPlan, plan_training
 from core.training.records import Run, RunStatus, get_run, insert_run, update_run
 
 JOB_TARGET = "core.training.job:train_job"
+# Preference tuning (DPO, ORPO) runs are runs like any other; only the job that trains them differs.
+JOB_TARGETS = {
+    "sft": JOB_TARGET,
+    "dpo": "core.training.dpo_job:preference_job",
+    "orpo": "core.training.dpo_job:preference_job",
+}
+VERBS = {"sft": "Train", "dpo": "DPO-tune", "orpo": "ORPO-tune"}
 # Stopping saves a checkpoint first, and a step of a large model can take a while: allow for both.
 STOP_GRACE_S = 180.0
 RESUMABLE = ("stopped", "interrupted", "failed")
@@ -48,7 +55,7 @@ def start_training(
     if plan.problem:
         raise TrainingError(plan.problem)
     run = create_run(store, workspace, plan)
-    job = _submit(store, workspace, run, resume=False)
+    job = submit_run(store, workspace, run, resume=False)
     notice = " ".join([*plan.notices, f"Started run {run.id} as job {job.id}."])
     return StartedRun(_reload(store, run.id), job, notice)
 
@@ -70,17 +77,18 @@ def create_run(store: Store, workspace: Workspace, plan: TrainingPlan) -> Run:
     return _reload(store, run_id)
 
 
-def _submit(store: Store, workspace: Workspace, run: Run, *, resume: bool) -> Job:
+def submit_run(store: Store, workspace: Workspace, run: Run, *, resume: bool) -> Job:
+    """Queue the job that trains (or resumes) `run` on the GPU queue; the run remembers the job."""
     update_run(
         store, run.id, status="queued", message="Waiting for its turn on the " + GPU.upper() + " queue."
     )
-    verb = "Resume" if resume else "Train"
+    verb = "Resume" if resume else VERBS.get(run.method, "Train")
     job = submit_job(
         store,
         workspace,
         kind="train",
         title=f"{verb} {run.base_model} on {run.dataset_id}",
-        target=JOB_TARGET,
+        target=JOB_TARGETS.get(run.method, JOB_TARGET),
         params={"run_id": run.id, "resume": resume},
         resource=GPU,
         grace_s=STOP_GRACE_S,
@@ -115,7 +123,7 @@ def resume_training(store: Store, workspace: Workspace, run_id: str) -> StartedR
     if status not in RESUMABLE:
         raise TrainingError(_not_resumable(run, status))
     checkpoint = latest_complete(run.path / CHECKPOINTS_DIR)
-    job = _submit(store, workspace, run, resume=True)
+    job = submit_run(store, workspace, run, resume=True)
     where = (
         f"from its checkpoint at step {checkpoint.name.split('-')[-1]}" if checkpoint else "from the start"
     )

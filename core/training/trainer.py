@@ -103,7 +103,7 @@ def train_adapter(inputs: TrainInputs, reporter: Reporter, *, keep_model: bool =
             inputs, model, tokenizer, (train_rows, eval_rows), peft_config, precision, packing, masking
         )
         trainer.add_callback(trainer_callback(monitor))
-        _replace_printer(trainer)
+        replace_printer(trainer)
         resume = resume_checkpoint(inputs.checkpoints)
         if not reporter.should_stop():  # a stop may have come while the model was loading
             trainer.train(resume_from_checkpoint=str(resume) if resume else None)
@@ -131,7 +131,7 @@ def quiet_progress_bars() -> None:
     hf_logging.disable_progress_bar()
 
 
-def _replace_printer(trainer: Any) -> None:
+def replace_printer(trainer: Any) -> None:
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     trainer.remove_callback(PrinterCallback)
@@ -225,13 +225,15 @@ def _final_eval_loss(trainer: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def save_adapter(trainer: Any, folder: Path) -> Path:
-    """safetensors + adapter_config.json, loadable by PeftModel.from_pretrained and vLLM's --lora-modules."""
+def save_adapter(trainer: Any, folder: Path, adapters: list[str] | None = None) -> Path:
+    """safetensors + adapter_config.json, loadable by PeftModel.from_pretrained and vLLM's --lora-modules.
+
+    `adapters` names the ones to save (preference tuning keeps a frozen reference copy that is not saved)."""
     import shutil
 
     staging = folder.with_name(f".{folder.name}-staging")
     shutil.rmtree(staging, ignore_errors=True)
-    trainer.model.save_pretrained(str(staging), safe_serialization=True)
+    trainer.model.save_pretrained(str(staging), safe_serialization=True, selected_adapters=adapters)
     if folder.exists():
         shutil.rmtree(folder)
     staging.rename(folder)

@@ -18,6 +18,7 @@ from core.training.planning import plan_training, suggested_bases
 from core.training.runs import cancel_training, resume_training, start_training, stop_training
 from core.training.status import training_overview
 from studio import train_display as show
+from studio import train_preference
 from studio.context import AppContext
 from studio.train_form import build_fields
 
@@ -101,12 +102,21 @@ def poll(ctx: AppContext, run_id: str | None, dataset: str | None, seen: dict[st
         gr.update(value=runs, visible=bool(overview.runs)) if changed["runs"] else gr.skip(),
         gr.update(visible=not overview.runs),
         runs["Run"].tolist(),
-        gr.update(choices=show.run_choices(overview.runs), value=view.run.id if view else None),
+        _run_picker(overview, run_id),
         overview.card if changed["card"] else gr.skip(),
         show.command_markdown(view.run if view else None),
         gr.update(choices=datasets, value=pick) if changed["datasets"] or pick != dataset else gr.skip(),
         keys,
     )
+
+
+def _run_picker(overview: Any, run_id: str | None) -> Any:
+    """Fresh run choices; the value only when nothing is watched yet. Setting it on every poll would let a
+    poll that started before Start (or a click on the runs table) switch the view back to the old run."""
+    choices = show.run_choices(overview.runs)
+    if run_id:
+        return gr.update(choices=choices)
+    return gr.update(choices=choices, value=overview.view.run.id if overview.view else None)
 
 
 def _actions(view: Any) -> tuple[bool, bool, bool]:
@@ -125,10 +135,13 @@ def build(ctx: AppContext) -> None:
     )
     ui = SimpleNamespace()
     _setup(ctx, ui)
+    train_preference.build(ctx, ui)  # DPO / ORPO on a trained adapter: its own panel, the same runs
     _live(ui)
+    train_preference.reward_plot(ui)
     _runs(ui)
     ui.seen, ui.run_ids = gr.State({}), gr.State([])
     _wire(ctx, ui)
+    train_preference.wire(ctx, ui)
 
 
 def _setup(ctx: AppContext, ui: SimpleNamespace) -> None:

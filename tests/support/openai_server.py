@@ -10,6 +10,15 @@ Each POST /v1/chat/completions takes the next scripted behaviour (then `Reply()`
 used up): a normal reply (streaming when the request asks for it), an HTTP error status with an optional
 Retry-After, a connection reset, a hang, a truncated body, a body that is not JSON. GET /v1/models
 lists `models`. Every request is recorded. The server listens on loopback only and the fixture stops it.
+
+It also speaks the files and fine-tuning jobs API of hosted fine-tuning:
+
+    openai_server.script_fine_tuning("validating_files", "running", "succeeded")   # one status per GET
+    openai_server.api_key = "sk-test"            # these routes then need "Authorization: Bearer sk-test"
+    openai_server.files, openai_server.jobs      # what was uploaded (bytes) and created
+
+POST /v1/files (multipart: purpose, file), POST /v1/fine_tuning/jobs, GET /v1/fine_tuning/jobs/{id}
+(each read moves the job to its next scripted status), GET .../events, POST .../cancel.
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+from tests.support.fine_tuning_api import FineTuningRoutes
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,10 @@ class OpenAITestServer:
     requests: list[RecordedRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.api_key: str | None = None
+        self.files: dict[str, dict[str, Any]] = {}
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self._statuses: list[str] = ["validating_files", "queued", "running", "succeeded"]
         self._script: list[Behaviour] = []
         self._lock = threading.Lock()
         self.stop_event = threading.Event()
@@ -126,6 +141,15 @@ class OpenAITestServer:
         """Queue behaviours for the next chat requests, in order."""
         with self._lock:
             self._script.extend(behaviours)
+
+    def script_fine_tuning(self, *statuses: str) -> None:
+        """The statuses a new fine-tuning job goes through, one per GET (the last one stays)."""
+        with self._lock:
+            self._statuses = list(statuses)
+
+    def fine_tuning_statuses(self) -> list[str]:
+        with self._lock:
+            return list(self._statuses)
 
     def next_behaviour(self) -> Behaviour:
         with self._lock:
@@ -165,7 +189,7 @@ class OpenAITestServer:
             self._thread.join(timeout=5)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FineTuningRoutes, BaseHTTPRequestHandler):
     owner: OpenAITestServer
     protocol_version = "HTTP/1.1"
 
@@ -181,9 +205,14 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError, ValueError):  # a behaviour closed the socket on purpose
             super().finish()
 
+    def record_request(self, method: str, body: Any) -> None:
+        self.owner.record(RecordedRequest(method, self.path, dict(self.headers), body))
+
     def do_GET(self) -> None:
         self.owner.record(RecordedRequest("GET", self.path, dict(self.headers), None))
-        if self.path.rstrip("/").endswith("/models"):
+        if "/fine_tuning/jobs/" in self.path:
+            self._fine_tuning_get()
+        elif self.path.rstrip("/").endswith("/models"):
             data = [{"id": m, "object": "model", "owned_by": "tests"} for m in self.owner.models]
             self._send_json(200, {"object": "list", "data": data})
         else:
@@ -191,6 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.rstrip("/").endswith("/files") or "/fine_tuning/jobs" in self.path:
+            self._fine_tuning_post(raw)
+            return
         try:
             body = json.loads(raw)
         except ValueError:

@@ -1,0 +1,151 @@
+"""`tutor-studio export ADAPTER_ID --to vllm|ollama|merged|openai OUT_DIR` and `--check URL`.
+
+    tutor-studio export tiny@local+tutor@v1+lora@v1 --to vllm out/vllm --json
+    tutor-studio export ADAPTER --to openai out/ft --hosted --api-key-env OPENAI_API_KEY   # + hosted job
+    tutor-studio export ADAPTER --check http://127.0.0.1:8000/v1 --json                   # parity check
+
+With --json an export prints {"adapter", "target", "path", "files", "commands", "notes", "hosted"?};
+a check prints {"adapter", "server", "model", "verdict", "agreement", "message", "causes", "rows", "report"}
+and exits 1 when serving drifts from the studio (or the server cannot be checked), so CI can gate on it.
+The same core functions back the Deploy tab.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from core.commands import CliContext, CliError, CommandResult, add_command
+from core.serving.export_openai import DEFAULT_API, DEFAULT_MODEL, HostedConfig
+from core.serving.exports import TARGETS, ExportOptions, export_adapter
+from core.serving.k8s import DEFAULT_IMAGE
+from core.serving.parity import ParityConfig
+from core.serving.subject import ExportError
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "export",
+        run,
+        "Export an adapter for serving (vLLM, Ollama, merged, OpenAI) or check a server's parity.",
+        description="Export a trained adapter to serve it outside the studio, or check that a running "
+        "OpenAI-compatible server answers like the studio (greedy decoding on the test split and the probes).",
+    )
+    parser.add_argument("adapter", metavar="ADAPTER_ID", help="The adapter to export or check.")
+    parser.add_argument("out_dir", metavar="OUT_DIR", nargs="?", help="Folder to write the export into.")
+    parser.add_argument("--to", choices=TARGETS, help="What to export for.")
+    parser.add_argument("--check", metavar="URL", help="Parity-check the server at URL (ending in /v1).")
+    vllm = parser.add_argument_group("vllm")
+    vllm.add_argument(
+        "--volume", choices=("auto", "configmap", "pvc"), default="auto", help="How adapters reach the pod."
+    )
+    vllm.add_argument("--image", default=DEFAULT_IMAGE, help=f"vLLM image (default {DEFAULT_IMAGE}).")
+    vllm.add_argument(
+        "--namespace", default="tutor-studio", help="Kubernetes namespace (default tutor-studio)."
+    )
+    ollama = parser.add_argument_group("ollama")
+    ollama.add_argument(
+        "--ollama-from",
+        choices=("merged", "adapter"),
+        default="merged",
+        help="FROM the merged model or base + ADAPTER.",
+    )
+    hosted = parser.add_argument_group("openai hosted fine-tuning and parity checks")
+    hosted.add_argument(
+        "--hosted", action="store_true", help="Upload the files and start a hosted job (waits)."
+    )
+    hosted.add_argument("--api-base", default=DEFAULT_API, help=f"Fine-tuning API (default {DEFAULT_API}).")
+    hosted.add_argument(
+        "--api-key-env", default="", help="NAME of the environment variable with the API key."
+    )
+    hosted.add_argument(
+        "--hosted-model", default=DEFAULT_MODEL, help=f"Model to fine-tune (default {DEFAULT_MODEL})."
+    )
+    hosted.add_argument("--suffix", default="tutor", help="Suffix of the fine-tuned model's name.")
+    hosted.add_argument(
+        "--poll", type=float, default=15.0, help="Seconds between status checks (default 15)."
+    )
+    check = parser.add_argument_group("parity check")
+    check.add_argument(
+        "--served-name", default="", help="The adapter's name on the server (default: its id)."
+    )
+    check.add_argument("--max-prompts", type=int, default=12, help="Test-split prompts to send (default 12).")
+    check.add_argument("--no-probes", action="store_true", help="Leave out the built-in probes.")
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    try:
+        if args.check:
+            return parity(args, ctx)
+        if not args.to or not args.out_dir:
+            raise CliError("Give --to TARGET and OUT_DIR (or --check URL for a parity check).", 2)
+        return export(args, ctx)
+    except ExportError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def export(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    hosted = None
+    if args.hosted:
+        if args.to != "openai":
+            raise CliError("--hosted goes with --to openai.", 2)
+        hosted = HostedConfig(
+            args.api_base, args.api_key_env or "OPENAI_API_KEY", args.hosted_model, args.suffix, args.poll
+        ).checked()
+    options = ExportOptions(args.volume, args.image, args.namespace, args.ollama_from, hosted)
+    report = export_adapter(
+        ctx.store, ctx.workspace, args.adapter, args.to, args.out_dir, options, ctx.report
+    )
+    data = report.to_dict()
+    lines = [f"Exported {report.adapter_id} for {args.to} to {report.path} ({len(report.files)} files)."]
+    lines += [f"{name}: {command}" for name, command in report.commands.items()]
+    if hosted is not None:
+        data["hosted"] = follow(ctx, report, hosted)
+        lines.append(data["hosted"]["message"])
+    return CommandResult(data, "\n".join(lines))
+
+
+def follow(ctx: CliContext, report: Any, hosted: HostedConfig) -> dict[str, Any]:
+    from core.serving.hosted import run_hosted
+    from core.serving.records import insert_export
+
+    with ctx.store.transaction() as conn:
+        export_id = insert_export(conn, report.adapter_id, "openai", str(report.path), None, None, {})
+    return run_hosted(ctx.store, export_id, hosted, report.path, report.commands, CliReporter(ctx))
+
+
+class CliReporter:
+    """Progress of a hosted job on stderr; the command follows it to the end (Ctrl+C stops following)."""
+
+    stop_mode: str | None = None
+
+    def __init__(self, ctx: CliContext) -> None:
+        self.ctx, self.last = ctx, ""
+
+    def progress(self, done: float, total: float | None = None, message: str = "") -> None:
+        if message and message != self.last:
+            self.last = message
+            self.ctx.report(message)
+
+    def should_stop(self) -> bool:
+        return False
+
+
+def parity(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    from core.serving.parity_run import check_parity, save_parity
+
+    config = ParityConfig(
+        args.adapter, args.check, args.served_name, args.api_key_env, args.max_prompts, not args.no_probes
+    )
+    report = check_parity(ctx.store, ctx.workspace, config, progress=lambda d, t, m: ctx.report(m))
+    check_id, path = save_parity(ctx.store, ctx.workspace, report, None)
+    data = report.to_dict() | {"report": str(path), "check_id": check_id}
+    lines = [f"{report.verdict.upper()}: {report.message}"]
+    for row in report.rows:
+        if not row.agree:
+            lines.append(
+                f"- {row.prompt.id}: studio {row.studio[:60]!r} vs server {row.server[:60]!r} ({row.cause})"
+            )
+    lines.append(f"Report: {path}")
+    return CommandResult(data, "\n".join(lines), exit_code=0 if report.verdict in ("agree", "close") else 1)

@@ -1,0 +1,183 @@
+"""Freeze preference pairs into a dataset version: `preferences@vN`, kind 'preference'.
+
+    report = build_preference_dataset(store, workspace)                  # every source
+    report = build_preference_dataset(store, workspace, sources=("votes",), name="votes-only")
+    report.dataset.id, report.reused, report.message
+
+The folder holds train/validation/test.jsonl in TRL's conversational preference format, a `.meta.jsonl`
+sidecar per split (source and origin of each pair, line for line) and manifest.json (counts per split
+and per source, file hashes, the content hash). The split is by prompt group (the first student
+message), stratified by source, seeded: no prompt is in two splits, and the same pairs and seed give
+the same bytes. Building again with nothing new returns the latest version instead of a copy of it.
+Exports reuse core.dataset.export (a frozen folder with a manifest, whatever its kind).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.dataset.build import check_name, latest_version
+from core.dataset.content import DatasetError, json_line, sha256_text
+from core.dataset.records import SPLITS, Dataset, dataset_id_for, get_dataset, next_dataset_version
+from core.dataset.split import SplitFractions, SplitItem, split_examples
+from core.paths import Workspace
+from core.preference.pairs import SOURCE_LABELS, SOURCES, PreferenceItem
+from core.preference.sources import FoundPairs, collect_pairs, describe_sources
+from core.store import Store, now, to_json
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NAME = "preferences"
+DEFAULT_SEED = 42
+FORMAT = "trl-preference-conversational"
+NO_PAIRS = (
+    "No preference pairs yet. They come from blind votes in Compare (turn on Blind mode and vote), from "
+    "tutor turns you edit and accept in Review, and from answer leaks the Generate filters catch with a model "
+    "teacher. Add some, then build again."
+)
+
+
+@dataclass(frozen=True)
+class PreferenceBuildReport:
+    dataset: Dataset
+    reused: bool
+    found: FoundPairs
+
+    @property
+    def message(self) -> str:
+        counts = self.dataset.manifest["counts"]
+        split_text = ", ".join(f"{counts[s]} {s}" for s in SPLITS)
+        sources = describe_sources(self.dataset.manifest["sources"])
+        if self.reused:
+            return f"Nothing changed since {self.dataset.id}: it is still current ({split_text}; {sources})."
+        return f"Built {self.dataset.id}: {split_text} pairs ({sources})."
+
+    def to_dict(self) -> dict[str, Any]:
+        manifest = self.dataset.manifest
+        return {
+            "dataset": self.dataset.id,
+            "reused": self.reused,
+            "path": self.dataset.path,
+            "counts": manifest["counts"],
+            "sources": manifest["sources"],
+            "skipped": self.found.skipped,
+            "duplicates": self.found.duplicates,
+        }
+
+
+def build_preference_dataset(
+    store: Store,
+    workspace: Workspace,
+    *,
+    name: str = DEFAULT_NAME,
+    seed: int = DEFAULT_SEED,
+    fractions: SplitFractions | None = None,
+    sources: Iterable[str] = SOURCES,
+) -> PreferenceBuildReport:
+    """Collect the pairs of `sources`, split them, and freeze them as the next version of `name`."""
+    name = check_name(name)
+    fractions = fractions or SplitFractions()
+    found = collect_pairs(store, sources)
+    if not found.items:
+        raise DatasetError(NO_PAIRS)
+    files, manifest = freeze_pairs(found, seed, fractions)
+    latest = latest_version(store, name)
+    if latest is not None and latest.kind != "preference":
+        raise DatasetError(
+            f"{name} already names conversation datasets ({latest.id}); give the preference dataset another "
+            "name, such as preferences."
+        )
+    if latest is not None and latest.manifest.get("content_hash") == manifest["content_hash"]:
+        return PreferenceBuildReport(latest, True, found)
+    return PreferenceBuildReport(write_version(store, workspace, name, seed, files, manifest), False, found)
+
+
+def freeze_pairs(
+    found: FoundPairs, seed: int, fractions: SplitFractions
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The files' text and the manifest (without the dataset id), rows in split order then pair key."""
+    items = {item.key: item for item in found.items}
+    plan = split_examples(
+        [SplitItem(key, item.group, item.source) for key, item in items.items()], seed, fractions
+    )
+    by_split: dict[str, list[PreferenceItem]] = {s: [items[k] for k in plan.ids(s)] for s in SPLITS}
+    files: dict[str, str] = {}
+    for split, members in by_split.items():
+        files[f"{split}.jsonl"] = "".join(json_line(item.record()) for item in members)
+        files[f"{split}.meta.jsonl"] = "".join(
+            json_line(item.sidecar(split), sort_keys=True) for item in members
+        )
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "kind": "preference",
+        "seed": seed,
+        "fractions": {"validation": fractions.validation, "test": fractions.test},
+        "counts": {s: len(by_split[s]) for s in SPLITS} | {"total": len(items)},
+        "sources": {
+            source: found.counts.get(source, 0) for source in SOURCE_LABELS if source in found.counts
+        },
+        "sources_by_split": {s: dict(sorted(Counter(i.source for i in by_split[s]).items())) for s in SPLITS},
+        "prompt_groups": plan.group_counts,
+        "skipped": found.skipped,
+        "duplicates": found.duplicates,
+        "pairs": [
+            {"key": k[:16], "source": items[k].source, "split": plan.assignments[k]} for k in sorted(items)
+        ],
+        "files": {file: sha256_text(text) for file, text in sorted(files.items())},
+        "notes": plan.notes,
+    }
+    manifest["content_hash"] = sha256_text(to_json(manifest["files"]))
+    return files, manifest
+
+
+def write_version(
+    store: Store, workspace: Workspace, name: str, seed: int, files: dict[str, str], manifest: dict[str, Any]
+) -> Dataset:
+    """Write the folder beside its place, then claim the version and move it in, in one transaction."""
+    with store.transaction() as conn:
+        version = next_dataset_version(conn, name)
+    dataset_id = dataset_id_for(name, version)
+    full = {"dataset": dataset_id, "name": name, "version": version, **manifest}
+    manifest_text = json.dumps(full, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=workspace.datasets_dir))
+    staging.chmod(0o755)
+    try:
+        for file, text in files.items():
+            (staging / file).write_text(text, encoding="utf-8", newline="\n")
+        (staging / "manifest.json").write_text(manifest_text, encoding="utf-8", newline="\n")
+        final = workspace.dataset_dir(dataset_id)
+        with store.transaction() as conn:
+            if next_dataset_version(conn, name) != version:
+                raise DatasetError(f"Another build created {dataset_id} at the same moment; build again.")
+            conn.execute(
+                "INSERT INTO datasets (id, name, version, kind, seed, system_prompt, manifest, manifest_hash, path, "
+                "created_at) VALUES (?, ?, ?, 'preference', ?, NULL, ?, ?, ?, ?)",
+                (
+                    dataset_id,
+                    name,
+                    version,
+                    seed,
+                    to_json(full),
+                    sha256_text(manifest_text),
+                    str(final),
+                    now(),
+                ),
+            )
+            if final.exists():  # left by a build that crashed before its commit
+                shutil.rmtree(final)
+            os.replace(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    dataset = get_dataset(store, dataset_id)
+    assert dataset is not None
+    log.info("built preference dataset %s (%s pairs)", dataset_id, full["counts"]["total"])
+    return dataset
