@@ -4,6 +4,8 @@
     tutor-studio dataset import chats.jsonl [--skip-invalid] [--accept] --json    # {"imported": N, "errors": [...]}
     tutor-studio dataset import assets/demo_conversations.jsonl --accept          # the demo set, ready to train
     tutor-studio dataset export OUT_DIR [--dataset tutor@v2] --json   # {"dataset", "path", "train", "validation", "test"}
+    tutor-studio dataset accept [--intent confused] [--search TEXT] --json  # pending -> accepted, as Review's bulk accept
+    tutor-studio dataset undo BATCH --json                                  # take a batch back
     tutor-studio dataset build --preferences [--sources votes,leaks,edits] --json   # preference pairs for DPO
 
 Without --dataset, export freezes the accepted examples as a new version (re-using the latest version
@@ -19,9 +21,11 @@ from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_common_options
 from core.dataset.build import DEFAULT_NAME, DEFAULT_SEED, build_dataset
+from core.dataset.bulk import bulk_update, undo_batch
 from core.dataset.content import DatasetError
 from core.dataset.export import export_accepted, export_dataset
 from core.dataset.importing import import_file
+from core.dataset.query import ExampleQuery
 from core.dataset.records import SPLITS, list_datasets
 from core.dataset.split import SplitFractions
 from core.dataset.tokens import token_counter
@@ -66,6 +70,16 @@ def register(subparsers: Any) -> None:
     importer.add_argument(
         "--meta", type=Path, metavar="FILE", help="Metadata sidecar (default: FILE's .meta.jsonl, if any)."
     )
+    for name, verb in (("accept", "Accept"), ("reject", "Reject")):
+        review = _action(
+            actions,
+            name,
+            run_review,
+            f"{verb} the pending examples that match the filters (Review's bulk {name}; undo with `undo`).",
+        )
+        _filter_options(review)
+    undo = _action(actions, "undo", run_undo, "Take back a bulk accept, reject or import (its batch id).")
+    undo.add_argument("batch", metavar="BATCH", help="The batch id an accept, reject or import printed.")
     build = _action(actions, "build", run_build, "Freeze the accepted examples into a new dataset version.")
     build.add_argument(
         "--preferences",
@@ -97,6 +111,17 @@ def _action(actions: Any, name: str, handler: Handler, help_text: str) -> argpar
     add_common_options(parser)
     parser.set_defaults(handler=_friendly(handler))
     return parser
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--intent", help="Only this student intent, e.g. confused or just_tell_me.")
+    parser.add_argument("--source", metavar="DOCUMENT_ID", help="Only examples made from this document.")
+    parser.add_argument("--tag", help="Only examples with this tag.")
+    parser.add_argument(
+        "--verdict", choices=("passed", "failed", "none"), help="Only examples whose filters passed/failed."
+    )
+    parser.add_argument("--search", default="", help="Only examples containing these words.")
+    parser.add_argument("--editor", default="cli", help="Name recorded on the revisions (default cli).")
 
 
 def _split_options(parser: argparse.ArgumentParser, default_name: str | None = DEFAULT_NAME) -> None:
@@ -167,6 +192,35 @@ def _fractions(args: argparse.Namespace) -> SplitFractions:
         return SplitFractions(validation=args.validation, test=args.test)
     except ValueError as error:
         raise CliError(str(error)) from error
+
+
+def run_review(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    query = ExampleQuery(
+        status="pending",
+        intent=args.intent,
+        source=args.source,
+        tag=args.tag,
+        verdict=args.verdict,
+        search=args.search,
+    )
+    counter = token_counter(ctx.workspace, store=ctx.store) if args.action == "accept" else None
+    report = bulk_update(ctx.store, query, args.action, editor=args.editor, counter=counter)
+    data = {
+        "batch": report.batch_id,
+        "changed": report.changed,
+        "unchanged": report.unchanged,
+        "not_ready": report.not_ready,
+    }
+    hint = f"\nUndo with: tutor-studio dataset undo {report.batch_id}" if report.batch_id else ""
+    return CommandResult(data, report.message + hint)
+
+
+def run_undo(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
+    try:
+        report = undo_batch(ctx.store, args.batch, editor="cli")
+    except LookupError as error:
+        raise CliError(str(error)) from error
+    return CommandResult({"restored": report.restored, "kept": report.kept}, report.message)
 
 
 def run_build(args: argparse.Namespace, ctx: CliContext) -> CommandResult:

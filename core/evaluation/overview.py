@@ -67,7 +67,8 @@ class EvalOverview:
 
 
 def evaluation_overview(store: Store, limit: int = 50) -> EvalOverview:
-    datasets = [d for d in list_datasets(store) if (d.manifest.get("counts") or {}).get("test")]
+    # Preference datasets hold pairs, not conversations to replay.
+    datasets = [d for d in list_datasets(store, "sft") if (d.manifest.get("counts") or {}).get("test")]
     evaluations = [EvalListing(r, _job(store, r.job_id)) for r in list_evals(store, limit=limit)]
     return EvalOverview(list_adapters(store), datasets, evaluations, task_catalogue(), teacher_judge(store))
 

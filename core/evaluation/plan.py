@@ -76,6 +76,11 @@ def plan_evaluation(store: Store, workspace: Workspace, config: EvalConfig) -> E
     dataset = get_dataset(store, config.dataset_id)
     if dataset is None:
         raise EvalConfigError(f"The dataset version {config.dataset_id} is not in this workspace any more.")
+    if dataset.kind != "sft":
+        raise EvalConfigError(
+            f"{dataset.id} holds preference pairs, not conversations to replay. Evaluate a preference-tuned "
+            "adapter on the conversation dataset its supervised parent was trained on (the default)."
+        )
     variants = evaluation_variants(
         store, config.adapter_ids, include_base=config.include_base, include_prompted=config.include_prompted
     )

@@ -88,6 +88,7 @@ def test_dpo_trainer_trains_a_step_on_the_exported_pairs(
         save_strategy="no",
         logging_steps=1,
         dataset_num_proc=None,
+        activation_checkpointing=False,
     )
     model = AutoModelForCausalLM.from_pretrained(str(tiny_model_dir))
     trainer = DPOTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer)

@@ -9,8 +9,10 @@ import pytest
 
 from core.cli import main
 from core.dataset.importing import DEMO_PATH
+from core.dataset.stats import review_stats
 from core.paths import Workspace
-from tests.core.dataset.conftest import chat
+from core.store import Store
+from tests.core.dataset.conftest import add_examples, chat
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +77,19 @@ def test_import_of_an_invalid_file_imports_nothing_and_exits_non_zero(
     assert code == 1 and data["imported"] == 0 and data["errors"][0]["line"] == 2
     code, data, _ = run(capsys, workspace, "import", str(path), "--skip-invalid")
     assert code == 0 and data["imported"] == 1
+
+
+def test_accept_then_undo_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], workspace: Workspace, store: Store
+) -> None:
+    add_examples(store, 3, intent="confused")
+    add_examples(store, 2, intent="frustrated")
+
+    code, accepted, err = run(capsys, workspace, "accept", "--intent", "confused")
+    assert code == 0, err
+    assert (accepted["changed"], accepted["not_ready"]) == (3, 0) and accepted["batch"]
+    assert review_stats(store).by_status.get("accepted") == 3
+    code, undone, _ = run(capsys, workspace, "undo", accepted["batch"])
+    assert code == 0 and undone == {"restored": 3, "kept": 0}
+    assert review_stats(store).by_status.get("accepted", 0) == 0
+    assert run(capsys, workspace, "undo", "batch_missing")[0] == 1

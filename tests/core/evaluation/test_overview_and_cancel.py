@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from core.evaluation.config import EvalConfig, EvalConfigError
 from core.evaluation.job import cancel_evaluation, evaluation_progress, start_evaluation
 from core.evaluation.overview import evaluation_overview
+from core.evaluation.plan import plan_evaluation
 from core.jobs import wait_for_job
+from core.preference.build import build_preference_dataset
 from core.store import Store
 from tests.core.evaluation.conftest import EvalWorkspace
+from tests.core.preference.seed import QUESTIONS, seed_votes
 
 
 def test_an_empty_workspace_says_what_to_do_first(store: Store) -> None:
@@ -31,6 +35,17 @@ def test_the_default_dataset_is_the_one_the_adapter_learned_from(eval_workspace:
     assert not overview.empty
     assert [a.id for a in overview.adapters] == [eval_workspace.adapter_id]
     assert overview.default_dataset(eval_workspace.adapter_id) == eval_workspace.dataset.id
+
+
+def test_preference_datasets_are_not_offered_for_replay(eval_workspace: EvalWorkspace) -> None:
+    setup = eval_workspace
+    seed_votes(setup.store, count=len(QUESTIONS))
+    pairs = build_preference_dataset(setup.store, setup.workspace).dataset
+
+    assert [d.id for d in evaluation_overview(setup.store).datasets] == [setup.dataset.id]
+    config = EvalConfig(adapter_ids=(setup.adapter_id,), dataset_id=pairs.id)
+    with pytest.raises(EvalConfigError, match="holds preference pairs"):
+        plan_evaluation(setup.store, setup.workspace, config)
 
 
 @pytest.mark.slow

@@ -64,6 +64,7 @@ def test_kill_9_at_any_moment_then_resume_reaches_the_target(
     run, job_id = started.run, started.job.id
     checkpoints = run.path / "checkpoints"
     caught_mid_write = False
+    kills = 0
     for attempt in range(3):
         wait_until(lambda: training_step(store, job_id) >= 2)  # noqa: B023
         if attempt == 0:
@@ -77,12 +78,13 @@ def test_kill_9_at_any_moment_then_resume_reaches_the_target(
             except AssertionError:
                 pass
         else:
-            time.sleep(rng.uniform(0.2, 2.5))
+            time.sleep(rng.uniform(0.05, 0.8))  # short: the run must still be going when the kill lands
         job = get_job(store, job_id)
         if not job.is_active:
             break
         step_at_kill = training_step(store, job_id)
         kill_group(job)
+        kills += 1
         complete = latest_complete(checkpoints)
         resume_step = int(complete.name.split("-")[-1]) if complete else 0
         # At most one save interval (plus the step in flight) is lost.
@@ -101,7 +103,8 @@ def test_kill_9_at_any_moment_then_resume_reaches_the_target(
     finished = get_run(store, run.id)
     assert finished is not None and finished.status == "succeeded" and finished.summary
     assert finished.summary["steps"] == 36 and finished.adapter_id
-    assert len(run_job_ids(store, run.id)) >= 3
+    assert kills >= 2, "the run finished before the second kill"
+    assert len(run_job_ids(store, run.id)) == kills + 1  # one job per start and per resume
     view = run_view(store, tiny_workspace, run.id)
     assert view is not None
     steps = [r["step"] for r in view.metrics if "loss" in r]
