@@ -34,7 +34,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("adapter", metavar="ADAPTER_ID", help="The adapter to export or check.")
     parser.add_argument("out_dir", metavar="OUT_DIR", nargs="?", help="Folder to write the export into.")
-    parser.add_argument("--to", choices=TARGETS, help="What to export for.")
+    # nargs "+" so that the documented order `ADAPTER --to vllm OUT_DIR` parses as well as
+    # `ADAPTER OUT_DIR --to vllm`: argparse cannot take a positional after an option otherwise.
+    parser.add_argument(
+        "--to",
+        nargs="+",
+        metavar=("TARGET", "OUT_DIR"),
+        help=f"What to export for ({', '.join(TARGETS)}), optionally followed by OUT_DIR.",
+    )
     parser.add_argument("--check", metavar="URL", help="Parity-check the server at URL (ending in /v1).")
     vllm = parser.add_argument_group("vllm")
     vllm.add_argument(
@@ -78,11 +85,24 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     try:
         if args.check:
             return parity(args, ctx)
-        if not args.to or not args.out_dir:
-            raise CliError("Give --to TARGET and OUT_DIR (or --check URL for a parity check).", 2)
+        resolve_target(args)
         return export(args, ctx)
     except ExportError as exc:
         raise CliError(str(exc)) from exc
+
+
+def resolve_target(args: argparse.Namespace) -> None:
+    """Set args.to to the target and args.out_dir from either place, or say what is missing."""
+    values = args.to or []
+    if not values or len(values) > 2:
+        raise CliError(f"Give --to TARGET OUT_DIR, TARGET one of {', '.join(TARGETS)} (or --check URL).", 2)
+    if values[0] not in TARGETS:
+        raise CliError(f"--to: unknown target {values[0]!r}; use one of {', '.join(TARGETS)}.", 2)
+    if len(values) == 2 and args.out_dir:
+        raise CliError(f"Two output folders ({args.out_dir}, {values[1]}): give OUT_DIR once.", 2)
+    args.to, args.out_dir = values[0], args.out_dir or (values[1] if len(values) == 2 else None)
+    if not args.out_dir:
+        raise CliError("Give the folder to write the export into: --to TARGET OUT_DIR.", 2)
 
 
 def export(args: argparse.Namespace, ctx: CliContext) -> CommandResult:

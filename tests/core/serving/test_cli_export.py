@@ -27,9 +27,9 @@ def test_export_json_names_the_files_and_commands(
     argv = [
         "export",
         shipping.dpo_id,
-        str(out),
         "--to",
         "vllm",
+        str(out),  # the documented order: ADAPTER --to TARGET OUT_DIR
         "--workspace",
         str(shipping.workspace.root),
         "--json",
@@ -49,7 +49,9 @@ def test_export_errors_go_to_stderr_with_the_fix(
 ) -> None:
     workspace = ["--workspace", str(shipping.workspace.root)]
     code, _, err = run(["export", shipping.sft_id, *workspace], capsys)
-    assert code == 2 and "Give --to TARGET and OUT_DIR" in err
+    assert code == 2 and "Give --to TARGET OUT_DIR" in err
+    code, _, err = run(["export", shipping.sft_id, "--to", "docker", str(tmp_path / "z"), *workspace], capsys)
+    assert code == 2 and "unknown target 'docker'" in err
     code, _, err = run(["export", "missing", str(tmp_path / "x"), "--to", "merged", *workspace], capsys)
     assert code == 1 and "No adapter 'missing'" in err
     code, _, err = run(
