@@ -140,6 +140,14 @@ def get_job(store: Store, job_id: str) -> Job:
     return job_from_row(row)
 
 
+def find_job(store: Store, job_id: str | None) -> Job | None:
+    """The job, or None when there is no id or no such row (one removed by hand): callers show no job."""
+    if not job_id:
+        return None
+    row = store.query_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+    return None if row is None else job_from_row(row)
+
+
 def list_jobs(store: Store, *, kind: str | None = None, limit: int = 50) -> list[Job]:
     """Newest first; active jobs always included whatever the limit."""
     where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])

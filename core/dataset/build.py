@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
+import sqlite3
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,23 +27,22 @@ from core.dataset.content import (
     meta_line,
     sha256_text,
 )
+from core.dataset.publish import VersionDraft, publish_version
 from core.dataset.records import (
     SPLITS,
     Dataset,
     Example,
     Split,
-    dataset_id_for,
     example_from_row,
     get_dataset,
     list_datasets,
-    next_dataset_version,
 )
 from core.dataset.split import SplitFractions, SplitItem, SplitPlan, split_examples
 from core.dataset.tokens import TokenCounter, token_counter
 from core.dataset.validation import ValidationRules, check_example
 from core.models.spec import ResolvedBase
 from core.paths import Workspace
-from core.store import Store, now, to_json
+from core.store import Store, to_json
 
 if TYPE_CHECKING:
     from core.job_runner import JobContext
@@ -204,47 +201,19 @@ def write_version(
     frozen: FrozenFiles,
     plan: SplitPlan,
 ) -> Dataset:
-    """Write the folder beside its place, then claim the version and move the folder in, in one transaction."""
-    with store.transaction() as conn:
-        version = next_dataset_version(conn, name)
-    dataset_id = dataset_id_for(name, version)
-    manifest = {"dataset": dataset_id, "name": name, "version": version, **frozen.manifest}
-    manifest_text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=workspace.datasets_dir))
-    staging.chmod(0o755)  # mkdtemp's 0700 would make the frozen folder (and its exports) private
-    try:
-        write_files(staging, frozen.texts, manifest_text)
-        final = workspace.dataset_dir(dataset_id)
-        with store.transaction() as conn:
-            if next_dataset_version(conn, name) != version:
-                raise DatasetError(f"Another build created {dataset_id} at the same moment; build again.")
-            conn.execute(
-                "INSERT INTO datasets (id, name, version, kind, seed, system_prompt, manifest, manifest_hash, path, "
-                "created_at) VALUES (?, ?, ?, 'sft', ?, ?, ?, ?, ?, ?)",
-                (
-                    dataset_id,
-                    name,
-                    version,
-                    seed,
-                    system_prompt,
-                    to_json(manifest),
-                    sha256_text(manifest_text),
-                    str(final),
-                    now(),
-                ),
-            )
-            conn.executemany(
-                "INSERT INTO dataset_items (dataset_id, example_id, revision, split) VALUES (?, ?, ?, ?)",
-                [(dataset_id, item["id"], item["revision"], item["split"]) for item in manifest["examples"]],
-            )
-            if final.exists():  # left by a build that crashed before its commit
-                shutil.rmtree(final)
-            os.replace(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    dataset = get_dataset(store, dataset_id)
-    assert dataset is not None
-    log.info("built dataset %s (%s examples)", dataset_id, manifest["counts"]["total"])
+    """Publish the frozen files as the next version of `name`, with one dataset_items row per example."""
+
+    def index(conn: sqlite3.Connection, dataset_id: str, manifest: dict[str, Any]) -> None:
+        conn.executemany(
+            "INSERT INTO dataset_items (dataset_id, example_id, revision, split) VALUES (?, ?, ?, ?)",
+            [(dataset_id, item["id"], item["revision"], item["split"]) for item in manifest["examples"]],
+        )
+
+    draft = VersionDraft(name, "sft", seed, system_prompt, frozen.manifest)
+    dataset = publish_version(
+        store, workspace, draft, lambda folder, text: write_files(folder, frozen.texts, text), index
+    )
+    log.info("built dataset %s (%s examples)", dataset.id, frozen.manifest["counts"]["total"])
     return dataset
 
 

@@ -21,7 +21,7 @@ from core.documents.records import (
     markdown_file,
     update_document,
 )
-from core.jobs import Job, get_job, job_from_row, queue_position, reconcile_jobs
+from core.jobs import Job, find_job, job_from_row, queue_position, reconcile_jobs
 from core.paths import Workspace
 from core.store import Store, now
 
@@ -94,15 +94,6 @@ def active_conversions(store: Store) -> dict[str, Job]:
     return {row["id"]: job_from_row(row) for row in rows}
 
 
-def _job(store: Store, job_id: str | None) -> Job | None:
-    if job_id is None:
-        return None
-    try:
-        return get_job(store, job_id)
-    except Exception:  # a job row that was removed by hand: the document simply shows no progress
-        return None
-
-
 def reconcile_documents(store: Store, workspace: Workspace) -> list[str]:
     """Mark documents whose conversion ended without saving (crashed, killed, cancelled) as errors."""
     reconcile_jobs(store, workspace)
@@ -110,7 +101,7 @@ def reconcile_documents(store: Store, workspace: Workspace) -> list[str]:
     for document in list_documents(store, include_deleted=True):
         if document.status not in ("queued", "converting"):
             continue
-        job = _job(store, document.job_id)
+        job = find_job(store, document.job_id)
         if job is None and now() - document.created_at < ORPHAN_AFTER_S:
             continue
         if job is not None and (job.is_active or job.state == "succeeded"):

@@ -17,7 +17,7 @@ from core.evaluation.config import NOTHING_TO_EVALUATE
 from core.evaluation.judge import JudgeConfig, teacher_judge
 from core.evaluation.lm_tasks import TaskInfo, task_catalogue
 from core.evaluation.records import EvalRecord, list_evals
-from core.jobs import Job, JobError, get_job
+from core.jobs import Job, find_job
 from core.store import Store
 from core.training.records import Adapter, list_adapters
 
@@ -69,14 +69,5 @@ class EvalOverview:
 def evaluation_overview(store: Store, limit: int = 50) -> EvalOverview:
     # Preference datasets hold pairs, not conversations to replay.
     datasets = [d for d in list_datasets(store, "sft") if (d.manifest.get("counts") or {}).get("test")]
-    evaluations = [EvalListing(r, _job(store, r.job_id)) for r in list_evals(store, limit=limit)]
+    evaluations = [EvalListing(r, find_job(store, r.job_id)) for r in list_evals(store, limit=limit)]
     return EvalOverview(list_adapters(store), datasets, evaluations, task_catalogue(), teacher_judge(store))
-
-
-def _job(store: Store, job_id: str | None) -> Job | None:
-    if not job_id:
-        return None
-    try:
-        return get_job(store, job_id)
-    except JobError:
-        return None

@@ -14,11 +14,7 @@ Exports reuse core.dataset.export (a frozen folder with a manifest, whatever its
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,12 +23,13 @@ from typing import Any
 
 from core.dataset.build import check_name, latest_version
 from core.dataset.content import DatasetError, json_line, sha256_text
-from core.dataset.records import SPLITS, Dataset, dataset_id_for, get_dataset, next_dataset_version
+from core.dataset.publish import VersionDraft, publish_version
+from core.dataset.records import SPLITS, Dataset
 from core.dataset.split import SplitFractions, SplitItem, split_examples
 from core.paths import Workspace
 from core.preference.pairs import SOURCE_LABELS, SOURCES, PreferenceItem
 from core.preference.sources import FoundPairs, collect_pairs, describe_sources
-from core.store import Store, now, to_json
+from core.store import Store, to_json
 
 log = logging.getLogger(__name__)
 
@@ -142,42 +139,14 @@ def freeze_pairs(
 def write_version(
     store: Store, workspace: Workspace, name: str, seed: int, files: dict[str, str], manifest: dict[str, Any]
 ) -> Dataset:
-    """Write the folder beside its place, then claim the version and move it in, in one transaction."""
-    with store.transaction() as conn:
-        version = next_dataset_version(conn, name)
-    dataset_id = dataset_id_for(name, version)
-    full = {"dataset": dataset_id, "name": name, "version": version, **manifest}
-    manifest_text = json.dumps(full, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=workspace.datasets_dir))
-    staging.chmod(0o755)
-    try:
+    """Publish the pairs' files as the next version of `name` (kind 'preference')."""
+
+    def write(folder: Path, manifest_text: str) -> None:
         for file, text in files.items():
-            (staging / file).write_text(text, encoding="utf-8", newline="\n")
-        (staging / "manifest.json").write_text(manifest_text, encoding="utf-8", newline="\n")
-        final = workspace.dataset_dir(dataset_id)
-        with store.transaction() as conn:
-            if next_dataset_version(conn, name) != version:
-                raise DatasetError(f"Another build created {dataset_id} at the same moment; build again.")
-            conn.execute(
-                "INSERT INTO datasets (id, name, version, kind, seed, system_prompt, manifest, manifest_hash, path, "
-                "created_at) VALUES (?, ?, ?, 'preference', ?, NULL, ?, ?, ?, ?)",
-                (
-                    dataset_id,
-                    name,
-                    version,
-                    seed,
-                    to_json(full),
-                    sha256_text(manifest_text),
-                    str(final),
-                    now(),
-                ),
-            )
-            if final.exists():  # left by a build that crashed before its commit
-                shutil.rmtree(final)
-            os.replace(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    dataset = get_dataset(store, dataset_id)
-    assert dataset is not None
-    log.info("built preference dataset %s (%s pairs)", dataset_id, full["counts"]["total"])
+            (folder / file).write_text(text, encoding="utf-8", newline="\n")
+        (folder / "manifest.json").write_text(manifest_text, encoding="utf-8", newline="\n")
+
+    draft = VersionDraft(name, "preference", seed, None, manifest)
+    dataset = publish_version(store, workspace, draft, write)
+    log.info("built preference dataset %s (%s pairs)", dataset.id, manifest["counts"]["total"])
     return dataset

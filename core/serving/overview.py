@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.jobs import Job, JobError, get_job, reconcile_jobs
+from core.jobs import Job, find_job, reconcile_jobs
 from core.paths import Workspace
 from core.serving.parity_run import read_parity_report
 from core.serving.records import (
@@ -112,22 +112,13 @@ def deploy_overview(
     )
 
 
-def _job(store: Store, job_id: str | None) -> Job | None:
-    if not job_id:
-        return None
-    try:
-        return get_job(store, job_id)
-    except JobError:
-        return None
-
-
 def _watched_export(store: Store, job_id: str | None) -> WatchedExport | None:
-    job = _job(store, job_id)
+    job = find_job(store, job_id)
     return None if job is None else WatchedExport(job, export_for_job(store, job.id))
 
 
 def _watched_parity(store: Store, job_id: str | None) -> WatchedParity | None:
-    job = _job(store, job_id)
+    job = find_job(store, job_id)
     if job is None:
         return None
     record = parity_for_job(store, job.id)
@@ -141,7 +132,7 @@ def deploy_job_status(store: Store, workspace: Workspace, job_id: str) -> dict[s
     """An export's or a parity check's state as JSON; once finished, its record (or report summary).
 
     Paths are relative to the workspace: an API answer names where things are, it does not serve them."""
-    job = _job(store, job_id)
+    job = find_job(store, job_id)
     if job is None:
         raise KeyError(f"No job {job_id!r} in this workspace.")
     status: dict[str, Any] = {"job": job.id, "kind": job.kind, "state": job.state, "message": job.message}

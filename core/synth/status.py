@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from core.dataset.records import Example, get_example
 from core.documents.records import Chunk, chunk_counts, list_chunks, list_documents
-from core.jobs import Job, JobError, get_job, queue_position, reconcile_jobs
+from core.jobs import Job, find_job, queue_position, reconcile_jobs
 from core.paths import Workspace
 from core.store import Store
 from core.synth.config import SynthConfig, SynthError, select_chunks
@@ -90,7 +90,7 @@ def run_status(store: Store, run_id: str, latest: int = LATEST) -> RunStatus:
     run = get_run(store, run_id)
     if run is None:
         raise KeyError(f"No generation run {run_id!r}.")
-    job = _job(store, run.job_id)
+    job = find_job(store, run.job_id)
     counts = item_counts(store, run_id)
     rate = _rate(store, run, job)
     left = counts["pending"] + (counts["failed"] if job is not None and job.is_active else 0)
@@ -110,13 +110,6 @@ def run_status(store: Store, run_id: str, latest: int = LATEST) -> RunStatus:
         latest_kept=kept,
         latest_filtered=recent_items(store, run_id, ("filtered", "failed"), latest),
     )
-
-
-def _job(store: Store, job_id: str | None) -> Job | None:
-    try:
-        return get_job(store, job_id) if job_id else None
-    except JobError:  # a job row removed by hand: the run simply shows no job
-        return None
 
 
 def _rate(store: Store, run: GenerationRun, job: Job | None) -> float | None:

@@ -174,7 +174,7 @@ def wait_for_run(
     run_id: str,
     job_id: str,
     on_message: Callable[[str], None] | None = None,
-    poll_s: float = 1.0,
+    poll_s: float = 0.25,  # a short run passes through its steps in well under a second
 ) -> Run:
     """Block until the run's job has ended; `on_message` hears each new progress message."""
     last = ""
