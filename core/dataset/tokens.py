@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.models.imports import ensure_model_imports, ensure_template_imports
 from core.models.spec import ResolvedBase, configured_base_model, resolve_base
 from core.paths import Workspace
 
@@ -102,6 +103,7 @@ class TokenCounter:
         """The rendering by the template itself, with transformers' own jinja renderer."""
         if self.template is None:
             return "".join(f"{m['role']}\n{m['content']}\n" for m in messages)
+        ensure_template_imports()
         from transformers.utils.chat_template_utils import render_jinja_template
 
         template_kwargs: dict[str, Any] = dict(self.special_tokens)
@@ -269,6 +271,7 @@ def length_function(folder: Path) -> Callable[[list[str]], list[int]]:
 
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         return lambda texts: [len(e.ids) for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
+    ensure_model_imports()
     from transformers import AutoTokenizer
 
     log.info("%s has no tokenizer.json: counting with AutoTokenizer", folder)

@@ -35,6 +35,7 @@ from core.inference.backend import (
 from core.inference.generation import GenerationPlan, plan_batch, run_generate
 from core.inference.scoring import TokenScores, score_last_message
 from core.models.download import ProgressCallback
+from core.models.imports import ensure_model_imports
 from core.models.loading import DeviceChoice, DtypeChoice, ModelLoadError, load_causal_lm, load_tokenizer
 from core.models.spec import ResolvedBase, Variant, configured_base_model, resolve_base
 from core.paths import Workspace
@@ -112,6 +113,7 @@ class TransformersBackend:
             return self._adapters[folder]
 
     def _load_adapter(self, folder: Path, wanted: str) -> str:
+        ensure_model_imports()
         from peft import PeftModel
 
         if not (folder / "adapter_config.json").is_file():

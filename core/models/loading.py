@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from core.models.download import ProgressCallback, ensure_base_local
 from core.models.hardware import describe_hardware
+from core.models.imports import ensure_model_imports
 from core.models.spec import ResolvedBase
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def load_tokenizer(
     resolved: ResolvedBase, progress: ProgressCallback | None = None
 ) -> PreTrainedTokenizerBase:
     """The base model's own tokenizer (and chat template), with a pad token set."""
+    ensure_model_imports()
     from transformers import AutoTokenizer
 
     folder = ensure_base_local(resolved, progress)
@@ -99,6 +101,7 @@ def load_causal_lm(
     progress: ProgressCallback | None = None,
 ) -> PreTrainedModel:
     """The base model in eval mode on `device`, loaded from safetensors without remote code."""
+    ensure_model_imports()
     from transformers import AutoModelForCausalLM
 
     folder = ensure_base_local(resolved, progress)
