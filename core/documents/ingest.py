@@ -117,6 +117,20 @@ def ingest_file(
     existing = find_document_by_hash(store, checked.sha256)
     if existing is not None:
         return _known_content(store, workspace, existing, path, name, chunk_tokens, limits)
+    try:
+        document_id = add_document(store, workspace, path, name, checked, chunk_tokens)
+    except sqlite3.IntegrityError:  # the same content arrived at the same moment from elsewhere
+        return _known_content(store, workspace, _by_hash(store, checked), path, name, chunk_tokens, limits)
+    job_id = submit_conversion(store, workspace, document_id, name, chunk_tokens=chunk_tokens, limits=limits)
+    return IngestOutcome(name, "queued", f"{name}: added; converting it now.", document_id, job_id)
+
+
+def add_document(
+    store: Store, workspace: Workspace, path: Path, name: str, checked: CheckedFile, chunk_tokens: int
+) -> str:
+    """Keep a copy of the checked file and record its document row (not converted yet); its id.
+
+    Raises sqlite3.IntegrityError, leaving nothing behind, when a document with that content exists."""
     document_id = new_id("doc")
     stored = workspace.document_dir(document_id) / f"original{Path(name).suffix.lower()}"
     write_atomic(stored, path.read_bytes())
@@ -132,11 +146,10 @@ def ingest_file(
                 document_id=document_id,
             )
             update_document(conn, document_id, pages=checked.pages, chunk_tokens=chunk_tokens)
-    except sqlite3.IntegrityError:  # the same content arrived at the same moment from elsewhere
+    except sqlite3.IntegrityError:
         shutil.rmtree(stored.parent, ignore_errors=True)
-        return _known_content(store, workspace, _by_hash(store, checked), path, name, chunk_tokens, limits)
-    job_id = submit_conversion(store, workspace, document_id, name, chunk_tokens=chunk_tokens, limits=limits)
-    return IngestOutcome(name, "queued", f"{name}: added; converting it now.", document_id, job_id)
+        raise
+    return document_id
 
 
 def _by_hash(store: Store, checked: CheckedFile) -> Document:

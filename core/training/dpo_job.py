@@ -12,7 +12,6 @@ preference dataset it learnt from.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 import warnings
 from pathlib import Path
@@ -32,7 +31,16 @@ from core.training.config import TrainingError
 from core.training.dpo_config import PreferenceConfig, load_preference_config
 from core.training.job import RUN_YAML, base_revision
 from core.training.launch import FastPath
-from core.training.records import Adapter, Run, RunStatus, get_adapter, get_run, insert_adapter, update_run
+from core.training.records import (
+    Adapter,
+    Run,
+    RunStatus,
+    get_adapter,
+    get_run,
+    insert_adapter,
+    next_adapter_version,
+    update_run,
+)
 
 if TYPE_CHECKING:
     from core.job_runner import JobContext
@@ -125,16 +133,6 @@ def preference_adapter_id(parent: Adapter, preference_dataset: str, method: str,
     return f"{base}@{parent.base_revision or 'local'}+{lineage}+{method}@v{version}"
 
 
-def next_method_version(
-    conn: sqlite3.Connection, base_model: str, dataset_id: str | None, method: str
-) -> int:
-    row = conn.execute(
-        "SELECT MAX(version) FROM adapters WHERE base_model = ? AND dataset_id IS ? AND method = ?",
-        (base_model, dataset_id, method),
-    ).fetchone()
-    return int(row[0] or 0) + 1
-
-
 def register_preference_adapter(
     store: Store,
     inputs: PreferenceInputs,
@@ -147,7 +145,7 @@ def register_preference_adapter(
     size = sum(p.stat().st_size for p in adapter_dir.rglob("*") if p.is_file())
     revision = parent.base_revision or base_revision(inputs.train.resolved)
     with store.transaction() as conn:
-        version = next_method_version(conn, parent.base_model, parent.dataset_id, method)
+        version = next_adapter_version(conn, parent.base_model, parent.dataset_id, method)
         adapter_id = preference_adapter_id(parent, inputs.train.dataset.id, method, version)
         card = preference_card(store, inputs, outcome, started, summary, adapter_id, revision, size)
         card_path = write_card(run.path, card, adapter_dir)

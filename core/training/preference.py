@@ -21,16 +21,15 @@ from typing import Any
 from core.dataset.records import Dataset, get_dataset, list_datasets
 from core.models.hardware import HardwareInfo, describe_hardware
 from core.models.spec import ResolvedBase, resolve_base
-from core.paths import Workspace, write_atomic
+from core.paths import Workspace
 from core.preference.data import PairSize, pair_size
-from core.store import Store, new_id
+from core.store import Store
 from core.training.config import TrainingError
 from core.training.dpo_config import PreferenceConfig
 from core.training.estimate import DataSize, ModelShape, TrainEstimate, estimate_training
-from core.training.job import RUN_YAML
 from core.training.planning import available_memory_gib, model_shape
-from core.training.records import Adapter, Run, get_adapter, get_run, insert_run, list_adapters
-from core.training.runs import StartedRun, submit_run
+from core.training.records import Adapter, Run, get_adapter, list_adapters
+from core.training.runs import StartedRun, launch_run, new_run
 
 # The reference pass of DPO (a forward pass with the frozen copy) adds about half the work of a step.
 REFERENCE_COST = {"dpo": 1.5, "orpo": 1.0}
@@ -178,30 +177,17 @@ def start_preference_training(
     if plan.problem:
         raise TrainingError(plan.problem)
     run = create_preference_run(store, workspace, plan)
-    job = submit_run(store, workspace, run, resume=False)
-    notice = " ".join([*plan.notices, f"Started {plan.config.method.upper()} run {run.id} as job {job.id}."])
-    reloaded = get_run(store, run.id)
-    assert reloaded is not None
-    return StartedRun(reloaded, job, notice)
+    return launch_run(store, workspace, run, plan.notices, f"{plan.config.method.upper()} run")
 
 
 def create_preference_run(store: Store, workspace: Workspace, plan: PreferencePlan) -> Run:
-    run_id = new_id("run")
-    folder = workspace.run_dir(run_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    header = f"Run {run_id} ({plan.config.method.upper()} on {plan.parent.id}). Reproduce it (as a new run):"
-    write_atomic(folder / RUN_YAML, plan.config.to_yaml(header=header))
-    with store.transaction() as conn:
-        insert_run(
-            conn,
-            run_id=run_id,
-            base_model=plan.parent.base_model,
-            dataset_id=plan.dataset.id,
-            config=plan.config.model_dump(mode="json"),
-            folder=str(folder),
-            method=plan.config.method,
-            parent_adapter_id=plan.parent.id,
-        )
-    run = get_run(store, run_id)
-    assert run is not None
-    return run
+    return new_run(
+        store,
+        workspace,
+        plan.config,
+        f"{plan.config.method.upper()} on {plan.parent.id}",
+        base_model=plan.parent.base_model,
+        dataset_id=plan.dataset.id,
+        method=plan.config.method,
+        parent_adapter_id=plan.parent.id,
+    )

@@ -102,10 +102,14 @@ def adapter_id_for(base_model: str, revision: str | None, dataset_id: str, versi
     return f"{base}@{revision or 'local'}+{dataset_id}+lora@v{version}"
 
 
-def next_adapter_version(conn: sqlite3.Connection, base_model: str, dataset_id: str | None) -> int:
-    """1 + the highest version of an adapter trained from the same base and dataset (deleted ones count)."""
+def next_adapter_version(
+    conn: sqlite3.Connection, base_model: str, dataset_id: str | None, method: str = "sft"
+) -> int:
+    """1 + the highest version of an adapter of `method` from the same base and (SFT) dataset; deleted
+    ones count. Each method counts on its own: lora@v2 and dpo@v1 can share a base and dataset."""
     row = conn.execute(
-        "SELECT MAX(version) FROM adapters WHERE base_model = ? AND dataset_id IS ?", (base_model, dataset_id)
+        "SELECT MAX(version) FROM adapters WHERE base_model = ? AND dataset_id IS ? AND method = ?",
+        (base_model, dataset_id, method),
     ).fetchone()
     return int(row[0] or 0) + 1
 

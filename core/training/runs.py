@@ -54,25 +54,47 @@ def start_training(
     plan = plan_training(store, workspace, config, hardware)
     if plan.problem:
         raise TrainingError(plan.problem)
-    run = create_run(store, workspace, plan)
+    return launch_run(store, workspace, create_run(store, workspace, plan), plan.notices, "run")
+
+
+def launch_run(store: Store, workspace: Workspace, run: Run, notices: list[str], label: str) -> StartedRun:
+    """Queue a freshly created run's job; the notice reads "Started <label> <run> as job <job>."."""
     job = submit_run(store, workspace, run, resume=False)
-    notice = " ".join([*plan.notices, f"Started run {run.id} as job {job.id}."])
+    notice = " ".join([*notices, f"Started {label} {run.id} as job {job.id}."])
     return StartedRun(_reload(store, run.id), job, notice)
 
 
 def create_run(store: Store, workspace: Workspace, plan: TrainingPlan) -> Run:
+    return new_run(store, workspace, plan.config, "", base_model=plan.config.base, dataset_id=plan.dataset.id)
+
+
+def new_run(
+    store: Store,
+    workspace: Workspace,
+    config: TrainConfig,
+    what: str,
+    *,
+    base_model: str,
+    dataset_id: str,
+    method: str = "sft",
+    parent_adapter_id: str | None = None,
+) -> Run:
+    """A run's folder with its run.yaml (`config.to_yaml`) and its row; `what` describes it in the header."""
     run_id = new_id("run")
     folder = workspace.run_dir(run_id)
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / RUN_YAML, plan.config.to_yaml(header=f"Run {run_id}. Reproduce it (as a new run):"))
+    header = f"Run {run_id}{f' ({what})' if what else ''}. Reproduce it (as a new run):"
+    write_atomic(folder / RUN_YAML, config.to_yaml(header=header))
     with store.transaction() as conn:
         insert_run(
             conn,
             run_id=run_id,
-            base_model=plan.config.base,
-            dataset_id=plan.dataset.id,
-            config=plan.config.model_dump(mode="json"),
+            base_model=base_model,
+            dataset_id=dataset_id,
+            config=config.model_dump(mode="json"),
             folder=str(folder),
+            method=method,
+            parent_adapter_id=parent_adapter_id,
         )
     return _reload(store, run_id)
 

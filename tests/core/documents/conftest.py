@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from core.documents.chunking import DEFAULT_CHUNK_TOKENS
+from core.documents.ingest import add_document as store_document
 from core.documents.limits import check_file
-from core.documents.records import Document, get_document, insert_document
+from core.documents.records import Document, get_document
 from core.documents.tokens import TextTokenCounter, _load_counter
 from core.documents.worker import process_document
-from core.paths import Workspace, write_atomic
-from core.store import Store, new_id
+from core.paths import Workspace
+from core.store import Store
 
 
 @pytest.fixture(scope="session")
@@ -29,19 +30,7 @@ def add_document(store: Store, tiny_workspace: Workspace) -> Callable[..., Docum
     def add(path: Path, name: str | None = None, chunk_tokens: int = DEFAULT_CHUNK_TOKENS) -> Document:
         name = name or path.name
         checked = check_file(path, name)
-        document_id = new_id("doc")
-        stored = tiny_workspace.document_dir(document_id) / f"original{path.suffix.lower()}"
-        write_atomic(stored, path.read_bytes())
-        with store.transaction() as conn:
-            insert_document(
-                conn,
-                name=name,
-                file_type=checked.kind,
-                sha256=checked.sha256,
-                size_bytes=checked.size_bytes,
-                source_path=str(stored.relative_to(tiny_workspace.root)),
-                document_id=document_id,
-            )
+        document_id = store_document(store, tiny_workspace, path, name, checked, chunk_tokens)
         process_document(store, tiny_workspace, document_id, chunk_tokens=chunk_tokens)
         document = get_document(store, document_id)
         assert document is not None
