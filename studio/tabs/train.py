@@ -107,6 +107,7 @@ def poll(ctx: AppContext, run_id: str | None, dataset: str | None, seen: dict[st
         show.command_markdown(view.run if view else None),
         gr.update(choices=datasets, value=pick) if changed["datasets"] or pick != dataset else gr.skip(),
         keys,
+        gr.update(visible=not overview.datasets),
     )
 
 
@@ -146,10 +147,12 @@ def build(ctx: AppContext) -> None:
 
 def _setup(ctx: AppContext, ui: SimpleNamespace) -> None:
     defaults = TrainConfig.from_preset("balanced")
+    datasets = list_datasets(ctx.store, "sft")
+    ui.no_dataset = gr.Markdown(f"*{show.NO_DATASET}*", visible=not datasets, elem_id="train-no-dataset")
     with gr.Row(equal_height=False):
         ui.dataset = gr.Dropdown(
             label="Dataset version",
-            choices=show.dataset_choices(list_datasets(ctx.store, "sft")),
+            choices=show.dataset_choices(datasets),
             allow_custom_value=True,  # versions built after the page loaded arrive with the poll
             info=DATASET_HELP,
             scale=2,
@@ -288,6 +291,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
         ui.command,
         ui.dataset,
         ui.seen,
+        ui.no_dataset,
     ]
     refresh, inputs = partial(poll, ctx), [ui.run, ui.dataset, ui.seen]
     gr.Timer(POLL_SECONDS).tick(

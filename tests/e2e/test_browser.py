@@ -25,5 +25,8 @@ def test_every_tab_opens_without_errors(studio: StudioProcess, page: PageWatch, 
         page.page.wait_for_timeout(500)
         page.page.screenshot(path=str(artifacts_dir / f"{number:02d}-{module}.png"), full_page=True)
         assert page.page.locator(".toast-body.error").count() == 0, f"error toast on {label}"
+    # An empty workspace: the Train tab says where a dataset version comes from.
+    page.page.get_by_role("tab", name="Train").click()
+    assert "Review" in page.page.inner_text("#train-no-dataset")
     assert page.page.locator("#jobs-panel").is_visible()
     assert page.app_errors() == []
