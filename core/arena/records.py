@@ -136,11 +136,6 @@ def get_comparison(store: Store, comparison_id: str) -> Comparison | None:
     return None if row is None else comparison_from_row(row)
 
 
-def list_comparisons(store: Store) -> list[Comparison]:
-    """Oldest first."""
-    return [comparison_from_row(r) for r in store.query("SELECT * FROM comparisons ORDER BY created_at")]
-
-
 def insert_vote_once(conn: sqlite3.Connection, comparison_id: str, voter: str, ranking: list[str]) -> bool:
     """Insert the vote unless this voter already voted on this comparison; True when it was new."""
     cursor = conn.execute(

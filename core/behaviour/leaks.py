@@ -52,10 +52,6 @@ class AnswerKey:
     by_form: bool  # the answer re-writes a value in another form (2 1/3 -> 7/3): match the written form
     key_terms: frozenset[str]  # the answer's meaning-bearing words that the question does not contain
 
-    @property
-    def is_numeric(self) -> bool:
-        return self.final is not None
-
 
 @dataclass(frozen=True)
 class Statement:

@@ -36,10 +36,6 @@ class Probe:
     category: ProbeCategory
     message: str
 
-    @property
-    def category_label(self) -> str:
-        return CATEGORY_LABELS[self.category]
-
 
 def load_probes(path: Path | None = None) -> list[Probe]:
     """Every probe in the file, in file order."""

@@ -317,10 +317,6 @@ def dataset_id_for(name: str, version: int) -> str:
     return f"{name}@v{version}"
 
 
-def new_example_id() -> str:
-    return new_id("ex")
-
-
 def dataset_items(store: Store, dataset_id: str) -> list[tuple[str, int, Split]]:
     """(example id, frozen revision, split) of every example in a dataset version, by split then id."""
     rows = store.query(

@@ -165,10 +165,6 @@ class TokenCounter:
         """True when the template refuses two turns in a row from the same role (e.g. Mistral's)."""
         return self.shape(("user", "user", "assistant")).refusal is not None
 
-    @property
-    def forbids_system(self) -> bool:
-        return self.shape(("system", "user", "assistant")).refusal is not None
-
 
 _CACHE: dict[str, TokenCounter] = {}
 _CACHE_LOCK = threading.Lock()

@@ -163,13 +163,6 @@ def get_converter(progress: ProgressCallback | None = None) -> tuple[Any, PdfCho
         return _converter
 
 
-def reset_converter() -> None:
-    """Forget the cached converter (tests; after the layout model was installed)."""
-    global _converter
-    with _lock:
-        _converter = None
-
-
 def _build_converter(pdf_option: Any) -> Any:
     from docling.datamodel.backend_options import HTMLBackendOptions
     from docling.datamodel.base_models import InputFormat

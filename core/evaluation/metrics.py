@@ -110,7 +110,6 @@ METRICS: dict[str, MetricInfo] = {
         "Judge score", "Mean 1-5 rubric score from the judge model (optional).", "higher", "score"
     ),
 }
-RATE_METRICS = ("question_rate", "leak_rate", "encouragement_rate", "on_topic_rate", "cut_off_rate")
 
 
 @dataclass(frozen=True)

@@ -91,11 +91,6 @@ def get_eval(store: Store, eval_id: str) -> EvalRecord | None:
     return None if row is None else eval_from_row(row)
 
 
-def eval_for_job(store: Store, job_id: str) -> EvalRecord | None:
-    row = store.query_one("SELECT * FROM evals WHERE job_id = ?", (job_id,))
-    return None if row is None else eval_from_row(row)
-
-
 def list_evals(store: Store, *, with_report: bool = False, limit: int = 100) -> list[EvalRecord]:
     """Newest first; `with_report` keeps only finished evaluations."""
     where = "WHERE report_path IS NOT NULL" if with_report else ""

@@ -76,10 +76,6 @@ class BatchStreamer:
     def all_done(self) -> bool:
         return all(self.done)
 
-    @property
-    def generated_any(self) -> bool:
-        return any(self.counts)
-
     def put(self, value: Any) -> None:
         if not self._seen_prompt:  # the first call carries the prompt ids
             self._seen_prompt = True

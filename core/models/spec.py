@@ -55,10 +55,6 @@ class ModelSpec:
             raise ValueError("The adapter name is empty: give a name or leave it out.")
 
     @property
-    def has_adapter(self) -> bool:
-        return self.adapter is not None or self.adapter_name is not None
-
-    @property
     def adapter_key(self) -> str | None:
         """The adapter's name in a backend: `adapter_name`, else the adapter folder's name."""
         if self.adapter_name:

@@ -114,16 +114,6 @@ def get_run(store: Store, run_id: str) -> GenerationRun | None:
     return None if row is None else run_from_row(row)
 
 
-def run_for_job(store: Store, job_id: str) -> GenerationRun | None:
-    """The run a job worked on (its first job or a resume)."""
-    row = store.query_one(
-        "SELECT r.* FROM generation_runs r WHERE r.job_id = ? OR EXISTS "
-        "(SELECT 1 FROM generation_items i WHERE i.run_id = r.id AND i.job_id = ?) LIMIT 1",
-        (job_id, job_id),
-    )
-    return None if row is None else run_from_row(row)
-
-
 def list_runs(store: Store, limit: int = 20) -> list[GenerationRun]:
     rows = store.query("SELECT * FROM generation_runs ORDER BY created_at DESC LIMIT ?", (limit,))
     return [run_from_row(row) for row in rows]
