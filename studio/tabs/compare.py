@@ -278,6 +278,9 @@ def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
         concurrency_limit=1,  # one model serves every session: a second sender queues visibly
         concurrency_id="compare_model",
         show_progress="minimal",
+        # A Send pressed while a round is still finishing runs right after it instead of being dropped
+        # (Gradio's default for clicks ignores them while the event is busy).
+        trigger_mode="always_last",
     )
     cleared = [*shown, ui.histories, ui.comparison, ui.vote_box, ui.reveal]
     ui.new.click(new_conversation, inputs=ui.pickers, outputs=cleared, api_name="compare_new")
