@@ -90,6 +90,8 @@ def test_teacher_generates_conversations_from_the_demo_course(
     p.click("#generate-policy-box button, #generate-policy-box .label-wrap")
     box = p.locator("#generate-policy textarea")
     box.fill(box.input_value() + "\n11. Use the metric system in every example.")
+    box.press("Tab")  # leave the box, as a person does, so the app has the edited text before Save
+    p.wait_for_timeout(300)
     p.click("#generate-save-policy")
     wait_for_text(p, "#generate-policy-notice", "Saved")
     p.screenshot(path=str(artifacts_dir / "05-policy.png"), full_page=True)
