@@ -277,19 +277,27 @@ def time_limit(seconds: float | None, name: str) -> Iterator[None]:
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
+    expired = False
 
     def expire(_signum: int, _frame: Any) -> None:
+        nonlocal expired
+        expired = True
         raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
         yield
-    except _Expired:
-        raise ConversionTimeout(
-            f"Converting {name} took longer than the {seconds:g} s limit for one document. Split it into "
-            "smaller files (for example one per chapter) and upload those."
-        ) from None
+    except BaseException:
+        # The alarm's exception can be lost or turned into another one when it lands inside a finaliser
+        # or a library's own error handling; the flag, not the exception, says whether time ran out.
+        if not expired:
+            raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if expired:
+        raise ConversionTimeout(
+            f"Converting {name} took longer than the {seconds:g} s limit for one document. Split it into "
+            "smaller files (for example one per chapter) and upload those."
+        )

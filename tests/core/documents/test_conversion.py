@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 from collections.abc import Callable, Iterator
@@ -131,3 +132,19 @@ def test_time_limit_stops_a_slow_conversion() -> None:
         time_limit(0.05, "slow.pdf"),
     ):
         threading.Event().wait(2)
+
+
+def test_time_limit_holds_when_the_alarm_is_swallowed() -> None:
+    """A finaliser or a library's catch-all can eat the alarm's exception; the limit must still hold."""
+    with (
+        pytest.raises(ConversionTimeout, match=r"took longer than the 0\.05 s limit"),
+        time_limit(0.05, "slow.pdf"),
+        # Stands in for code that swallows every exception, the alarm's included.
+        contextlib.suppress(BaseException),
+    ):
+        threading.Event().wait(2)
+
+
+def test_time_limit_passes_other_errors_through() -> None:
+    with pytest.raises(ValueError, match="bad table"), time_limit(5, "fine.pdf"):
+        raise ValueError("bad table")
