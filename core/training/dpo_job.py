@@ -36,9 +36,9 @@ from core.training.records import (
     Run,
     RunStatus,
     get_adapter,
-    get_run,
     insert_adapter,
     next_adapter_version,
+    require_run,
     update_run,
 )
 
@@ -58,9 +58,7 @@ REFERENCE_NOTE = {
 
 def preference_job(ctx: JobContext) -> dict[str, Any]:
     """Job target: tune params["run_id"] from its run.yaml, resuming from its newest complete checkpoint."""
-    run = get_run(ctx.store, ctx.params["run_id"])
-    if run is None:
-        raise TrainingError(f"No training run {ctx.params['run_id']!r}; it may belong to another workspace.")
+    run = require_run(ctx.store, ctx.params["run_id"])
     config = load_preference_config(run.path / RUN_YAML)
     # transformers' and TRL's deprecation notices tell a teacher reading the job's log nothing.
     warnings.filterwarnings("ignore", category=FutureWarning)

@@ -32,9 +32,9 @@ from core.training.records import (
     Run,
     RunStatus,
     adapter_id_for,
-    get_run,
     insert_adapter,
     next_adapter_version,
+    require_run,
     update_run,
 )
 
@@ -50,7 +50,7 @@ RESULT_JSON = "result.json"
 
 def train_job(ctx: JobContext) -> dict[str, Any]:
     """Job target: train params["run_id"] from its run.yaml, resuming from its newest complete checkpoint."""
-    run = _get_run(ctx.store, ctx.params["run_id"])
+    run = require_run(ctx.store, ctx.params["run_id"])
     config = load_config(run.path / RUN_YAML)
     hardware = describe_hardware()
     launch = plan_launch(hardware, run_id=run.id, job_id=ctx.job_id)
@@ -58,13 +58,6 @@ def train_job(ctx: JobContext) -> dict[str, Any]:
     if launch.mode == "accelerate" and launch.command:
         return run_workers(ctx, run, launch.command)
     return run_training(ctx.store, ctx.workspace, run, config, ctx, job_id=ctx.job_id, hardware=hardware)
-
-
-def _get_run(store: Store, run_id: str) -> Run:
-    run = get_run(store, run_id)
-    if run is None:
-        raise TrainingError(f"No training run {run_id!r}; it may belong to another workspace.")
-    return run
 
 
 def run_training(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.store import Store, from_json, new_id, now, to_json
+from core.training.config import TrainingError
 
 RunStatus = Literal[
     "created", "queued", "running", "stopped", "succeeded", "failed", "cancelled", "interrupted"
@@ -198,6 +199,16 @@ def update_run(
 def get_run(store: Store, run_id: str) -> Run | None:
     row = store.query_one("SELECT * FROM runs WHERE id = ?", (run_id,))
     return None if row is None else run_from_row(row)
+
+
+def require_run(store: Store, run_id: str) -> Run:
+    """The run, or a TrainingError that says where runs are listed."""
+    run = get_run(store, run_id)
+    if run is None:
+        raise TrainingError(
+            f"No training run {run_id!r}; it may belong to another workspace. The Train tab lists this workspace's runs."
+        )
+    return run
 
 
 def list_runs(store: Store, limit: int = 100) -> list[Run]:

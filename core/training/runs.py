@@ -25,7 +25,7 @@ from core.training.components import CHECKPOINTS_DIR
 from core.training.config import TrainConfig, TrainingError
 from core.training.job import RUN_YAML
 from core.training.planning import TrainingPlan, plan_training
-from core.training.records import Run, RunStatus, get_run, insert_run, update_run
+from core.training.records import Run, RunStatus, insert_run, require_run, update_run
 
 JOB_TARGET = "core.training.job:train_job"
 # Preference tuning (DPO, ORPO) runs are runs like any other; only the job that trains them differs.
@@ -61,7 +61,7 @@ def launch_run(store: Store, workspace: Workspace, run: Run, notices: list[str],
     """Queue a freshly created run's job; the notice reads "Started <label> <run> as job <job>."."""
     job = submit_run(store, workspace, run, resume=False)
     notice = " ".join([*notices, f"Started {label} {run.id} as job {job.id}."])
-    return StartedRun(_reload(store, run.id), job, notice)
+    return StartedRun(require_run(store, run.id), job, notice)
 
 
 def create_run(store: Store, workspace: Workspace, plan: TrainingPlan) -> Run:
@@ -96,7 +96,7 @@ def new_run(
             method=method,
             parent_adapter_id=parent_adapter_id,
         )
-    return _reload(store, run_id)
+    return require_run(store, run_id)
 
 
 def submit_run(store: Store, workspace: Workspace, run: Run, *, resume: bool) -> Job:
@@ -120,13 +120,6 @@ def submit_run(store: Store, workspace: Workspace, run: Run, *, resume: bool) ->
     return job
 
 
-def _reload(store: Store, run_id: str) -> Run:
-    run = get_run(store, run_id)
-    if run is None:
-        raise TrainingError(f"No training run {run_id!r}. The Train tab lists this workspace's runs.")
-    return run
-
-
 def effective_status(store: Store, run: Run) -> str:
     """The run's status, corrected by its job's: a run whose job died without reporting is "interrupted"."""
     if not run.is_active or run.job_id is None:
@@ -140,7 +133,7 @@ def effective_status(store: Store, run: Run) -> str:
 def resume_training(store: Store, workspace: Workspace, run_id: str) -> StartedRun:
     """A new job that continues the run from its newest complete checkpoint (or its start, if none)."""
     reconcile_jobs(store, workspace)  # a job killed a moment ago must read as interrupted, not running
-    run = _reload(store, run_id)
+    run = require_run(store, run_id)
     status = effective_status(store, run)
     if status not in RESUMABLE:
         raise TrainingError(_not_resumable(run, status))
@@ -149,7 +142,7 @@ def resume_training(store: Store, workspace: Workspace, run_id: str) -> StartedR
     where = (
         f"from its checkpoint at step {checkpoint.name.split('-')[-1]}" if checkpoint else "from the start"
     )
-    return StartedRun(_reload(store, run_id), job, f"Resuming run {run.id} {where} as job {job.id}.")
+    return StartedRun(require_run(store, run_id), job, f"Resuming run {run.id} {where} as job {job.id}.")
 
 
 def _not_resumable(run: Run, status: str) -> str:
@@ -174,7 +167,7 @@ def cancel_training(store: Store, workspace: Workspace, run_id: str) -> str:
 
 def _request(store: Store, workspace: Workspace, run_id: str, mode: str) -> str:
     reconcile_jobs(store, workspace)
-    run = _reload(store, run_id)
+    run = require_run(store, run_id)
     if run.job_id is None or effective_status(store, run) not in ("queued", "running"):
         raise TrainingError(
             f"Run {run.id} is not running ({effective_status(store, run)}), so there is nothing to {mode}."
@@ -206,4 +199,4 @@ def wait_for_run(
             last = job.message
             on_message(job.message)
         if not job.is_active:
-            return _reload(store, run_id)
+            return require_run(store, run_id)

@@ -20,7 +20,8 @@ from core.models.hardware import describe_hardware
 from core.paths import Workspace, write_atomic
 from core.store import Store
 from core.training.config import load_config
-from core.training.job import RESULT_JSON, RUN_YAML, _get_run, run_training
+from core.training.job import RESULT_JSON, RUN_YAML, run_training
+from core.training.records import require_run
 
 log = logging.getLogger("core.training.worker")
 
@@ -66,7 +67,7 @@ def main(argv: list[str]) -> int:
     workspace = Workspace.from_env()
     workspace.configure_environment()
     store = Store.open(workspace)
-    run = _get_run(store, run_id)
+    run = require_run(store, run_id)
     reporter = WorkerReporter(store, workspace, job_id, main_process)
     result = run_training(
         store,
