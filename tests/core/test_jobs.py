@@ -57,6 +57,14 @@ def _wait_until(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-un
     raise AssertionError("condition not reached in time")
 
 
+def _gone(pid: int) -> bool:
+    """True once `pid` has exited (a zombie waiting for its parent has exited too)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def test_job_runs_to_completion_with_progress_metrics_and_log(store: Store, workspace: Workspace) -> None:
     job_id = _submit(store, workspace, steps=5, interval_s=0.05)
     job = wait_for_job(store, job_id, timeout_s=60)
@@ -124,7 +132,8 @@ def test_killed_job_shows_interrupted_after_reconcile(store: Store, workspace: W
     job_id = _submit(store, workspace, steps=100000, interval_s=0.05)
     _wait_until(lambda: get_job(store, job_id).state == "running" and get_job(store, job_id).pid is not None)
     os.killpg(get_job(store, job_id).pid, signal.SIGKILL)
-    _wait_until(lambda: not psutil.pid_exists(get_job(store, job_id).pid) or True)
+    pid = get_job(store, job_id).pid
+    _wait_until(lambda: _gone(pid))
     time.sleep(0.3)
     assert job_id in reconcile_jobs(store, workspace)
     job = get_job(store, job_id)
