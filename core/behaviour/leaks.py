@@ -109,7 +109,7 @@ def states_answer(text: str, key: AnswerKey) -> Statement | None:
     if verbatim := _verbatim(text, key):
         return Statement("verbatim", verbatim)
     if key.final is not None:
-        return _numeric(text, key.final, key.by_form)
+        return _numeric(text, key.final, key.by_form, asked=key.question)
     return _worded(text, key, STATEMENT_COVERAGE, QUESTION_COVERAGE)
 
 
@@ -157,15 +157,17 @@ def _same(quantity: Quantity, final: Quantity, by_form: bool) -> bool:
     return _form(quantity) == _form(final) if by_form else quantity.matches(final)
 
 
-def _numeric(text: str, final: Quantity, by_form: bool = False) -> Statement | None:
+def _numeric(text: str, final: Quantity, by_form: bool = False, asked: str = "") -> Statement | None:
     for quantity in find_quantities(text):
         if _same(quantity, final, by_form):
             return Statement("number", quantity.text)
+    # Naming the sum the question itself asks about ("let's look at 2/3 × 4/5") gives nothing away.
+    given = {"".join(written.split()) for _value, written in expression_values(asked)}
     for sentence in sentences(text):
         if sentence.rstrip().endswith("?"):
             continue  # asking for the last step is the guiding question, not the answer
         for value, written in expression_values(sentence):
-            if value == final.value and not by_form:
+            if value == final.value and not by_form and "".join(written.split()) not in given:
                 return Statement("final step", written)
     return None
 

@@ -38,6 +38,10 @@ TUTORING_WORDS = frozenset(
     something anything everything nothing someone anyone everyone person people way ways another other
     others different same each every both either neither few more most less least enough sorry alright
     fine asked asking ask asks wonder curious interesting fun boring nobody minute second
+    add adding added subtract subtracting multiply multiplying divide dividing finding calculate result
+    picture imagine classroom outside across doable hear useless slow rough untangle confuse confuses
+    alone schoolwork studies study class topic topics believable sensible true makes decide amount
+    hold holds natural object process whether
     """.split()  # noqa: SIM905
 )
 MIN_FOREIGN_WORDS = 6

@@ -20,9 +20,9 @@ from functools import lru_cache
 
 from core.behaviour.leaks import AnswerKey, answer_key, states_answer, student_reached
 from core.behaviour.normalise import STOPWORDS, content_words
-from core.behaviour.numbers import find_quantities
 from core.synth import phrasings as P
 from core.synth.facts import Fact, extract_facts
+from core.synth.problem import describe_problem
 from core.synth.intents import Intent
 from core.synth.teachers import Derivation, Message, NoFactError, SourceChunk
 
@@ -67,15 +67,22 @@ class Writer:
     def __init__(self, fact: Fact, intent: Intent, topic: str, others: list[str], rng: random.Random) -> None:
         self.fact, self.intent, self.rng = fact, intent, rng
         self.key: AnswerKey = answer_key(fact.reference, fact.question, fact.answer)
+        self.problem = describe_problem(fact)
+        other = rng.choice(others) if others else topic
         self.values = {
+            **self.problem.values(),
             "q": fact.question,
             "q_lower": fact.question[:1].lower() + fact.question[1:],
             "topic": topic,
-            "subject": fact.subject,
             "answer": fact.answer,
-            "other": rng.choice(others) if others else topic,
+            "other": other,
             "canary": rng.choice(P.CANARIES),
+            "misconception": self._misconception(other),
+            "wrong": self._wrong(other),
         }
+        self.values["wrong_cap"] = _capitalise(self.values["wrong"])
+        self.values["attempt_short"] = ""
+        self.asked_off_topic = False  # set by _opener: the student named no question
 
     def pick(self, options: tuple[str, ...], **extra: str) -> str:
         return self.rng.choice(options).format(**self.values, **extra)
@@ -87,59 +94,79 @@ class Writer:
                 line = f"{prefix} {text.format(**self.values)}".strip()
                 if states_answer(line, self.key) is None:
                     return line
-        return f"{prefix} What do you think the first step is?".strip()
+        return f"{prefix} What is the first step you would take with {self.problem.label}?".strip()
 
     def conversation(self) -> list[Message]:
         flow = self.rng.choices([f for f, _ in FLOWS], weights=[w for _, w in FLOWS])[0]
-        if self.intent == "off_topic" and flow == "short":
+        opener = self._opener()
+        turns = [opener]
+        if self.asked_off_topic:
+            # Asked about something else entirely: decline, ask what they are working on, then tutor that.
+            turns += [self.tutor(P.DECLINE_AND_ASK), self.pick(P.BRING_QUESTION)]
+            turns.append(self.tutor(*self._first_banks()))
             flow = "normal"
-        turns = [self._opener(), self._first_reply()]
+        else:
+            turns.append(self._first_reply())
         if flow != "short":
-            turns += [self._attempt(), self.tutor(self._hint2_bank(), prefix=self.pick(P.PRAISE))]
-            if flow == "long":
-                turns[-1] = self.tutor(self._extra_step_bank(), prefix=self.pick(P.PRAISE))
-                turns += [self._extra_answer(), self.tutor(self._hint2_bank(), prefix=self.pick(P.PRAISE))]
+            turns += [self._attempt(), self._second_reply(self.rng.random() < 0.5)]
+            if flow == "long" and not self.problem.operator:
+                turns[-1] = self._extra_step()
+                turns += [self._extra_answer(), self._second_reply(praise=True)]
         turns += [self._answer(), self._confirm()]
         roles = ("user", "assistant")
         return [{"role": roles[i % 2], "content": text} for i, text in enumerate(turns)]
 
     def _opener(self) -> str:
-        other = self.values["other"]
-        related = not content_words(other) & content_words(self.fact.subject)
-        worded = (
-            f"{self.fact.subject} is just another word for {other}"
-            if related
-            else "you just have to memorise this bit"
-        )
-        misconception = P.WRONG_METHODS.get(self._operator(), worded)
-        wrong = self.fact.wrong or (
-            f"something to do with {other}" if related else "I just guessed, something random"
-        )
-        return self.pick(P.OPENERS[self.intent], misconception=misconception, wrong=wrong)
+        options = P.OPENERS[self.intent]
+        if self.intent == "off_topic":
+            index = self.rng.randrange(len(options))
+            self.asked_off_topic = index in P.OFF_TOPIC_WITHOUT_QUESTION
+            return options[index].format(**self.values)
+        return self.pick(options)
 
     def _first_reply(self) -> str:
-        prefix = self.pick(P.FIRST_REPLY[self.intent])
-        return self.tutor(self._hint1_bank(), P.HINT1_CALCULATION_PLAIN, prefix=prefix)
+        acknowledgement = self.pick(P.ACKNOWLEDGE[self.intent])
+        return self.tutor(*self._first_banks(), prefix=acknowledgement)
+
+    def _first_banks(self) -> tuple[tuple[str, ...], ...]:
+        """The first question's wordings: about this problem, and about the student's own answer or idea."""
+        banks: list[tuple[str, ...]] = []
+        if self.intent == "wrong_answer" and self.rng.random() < 0.5:
+            banks.append(P.FIRST_WRONG)
+        if self.intent == "misconception" and self.problem.operator and self.rng.random() < 0.6:
+            banks.append(P.FIRST_MISCONCEPTION)
+        banks += [self.problem.first_bank(), P.FIRST_GENERIC]
+        return tuple(banks)
 
     def _attempt(self) -> str:
-        lead = ""
-        if self.intent == "off_topic":
-            lead = self.pick(P.BACK_ON_TOPIC) + " "
-        elif self.intent == "just_tell_me":
-            lead = self.pick(P.PUSH_AGAIN) + " "
+        lead = self.pick(P.PUSH_AGAIN) + " " if self.intent == "just_tell_me" else ""
         fact = self.fact
         if fact.kind == "calculation":
             if fact.formula:
+                self.values["attempt_short"] = fact.formula
                 return lead + self.pick(P.ATTEMPT_FORMULA, formula=fact.formula)
             if fact.method:
                 return lead + self.pick(P.ATTEMPT_METHOD, method=_lower_first(fact.method))
             if fact.setup:
-                return lead + self.pick(P.ATTEMPT_SETUP, setup=fact.setup)
+                # Not echoed in the praise: a tutor repeating the sum that gives the answer states its last step.
+                return lead + self.pick(P.ATTEMPT_SETUP)
             return lead + "I think I need the numbers from the question."
         partial = self._partial()
-        return lead + (
-            self.pick(P.ATTEMPT_PARTIAL, partial=partial) if partial else self.pick(P.ATTEMPT_UNSURE)
-        )
+        if partial:
+            self.values["attempt_short"] = f'"{partial}"'
+            return lead + self.pick(P.ATTEMPT_PARTIAL, partial=partial)
+        return lead + self.pick(P.ATTEMPT_UNSURE)
+
+    def _second_reply(self, praise: bool = True) -> str:
+        named = self.values["attempt_short"]
+        praises = P.PRAISE_STEP if named else tuple(p for p in P.PRAISE_STEP if "{attempt_short}" not in p)
+        prefix = self.pick(praises) if praise or self.fact.kind != "calculation" else self.pick(praises[-2:])
+        return self.tutor(self.problem.second_bank(), prefix=prefix)
+
+    def _extra_step(self) -> str:
+        bank = P.EXTRA_STEP_CALCULATION if self.problem.quantities else P.EXTRA_STEP_WORDED
+        praises = tuple(p for p in P.PRAISE_STEP if "{attempt_short}" not in p or self.values["attempt_short"])
+        return self.tutor(bank, self.problem.second_bank(), prefix=self.pick(praises))
 
     def _partial(self) -> str:
         """The first words of the answer, short of reaching it (a real first step, not the answer)."""
@@ -154,11 +181,9 @@ class Writer:
         return ""
 
     def _extra_answer(self) -> str:
-        if self.fact.kind != "calculation":
-            return self.pick(P.EXTRA_ANSWER_WORDED)
-        given = [q.text for q in find_quantities(self.fact.question) if q.unit]
-        quantities = " and ".join(given[:2]) if given else "the numbers in the question"
-        return self.pick(P.EXTRA_ANSWER_CALCULATION, quantities=quantities)
+        if self.problem.quantities:
+            return self.pick(P.EXTRA_ANSWER_CALCULATION)
+        return self.pick(P.EXTRA_ANSWER_WORDED)
 
     def _answer(self) -> str:
         return self.pick(P.ANSWERS[self.fact.kind])
@@ -168,25 +193,25 @@ class Writer:
             return f"{self.pick(P.CONFIRM_CALCULATION)} {self.pick(P.CHECK_CALCULATION)}"
         return f"{self.pick(P.CONFIRM_WORDED)} {self.pick(P.CHECK_WORDED)}"
 
-    def _hint1_bank(self) -> tuple[str, ...]:
-        fact = self.fact
-        if fact.kind != "calculation":
-            return P.HINT1_WORDED
-        if fact.formula:
-            return P.HINT1_CALCULATION_FORMULA
-        return P.HINT1_CALCULATION_METHOD if fact.method else P.HINT1_CALCULATION_PLAIN
+    def _misconception(self, other: str) -> str:
+        unrelated = not content_words(other) & content_words(self.fact.subject)
+        worded = (
+            f"{self.fact.subject} is just another word for {other}"
+            if unrelated
+            else "you just have to memorise this bit"
+        )
+        return P.WRONG_METHODS.get(self.problem.operator, worded)
 
-    def _hint2_bank(self) -> tuple[str, ...]:
-        return P.HINT2_CALCULATION if self.fact.kind == "calculation" else P.HINT2_WORDED
-
-    def _extra_step_bank(self) -> tuple[str, ...]:
-        return P.EXTRA_STEP_CALCULATION if self.fact.kind == "calculation" else P.EXTRA_STEP_WORDED
-
-    def _operator(self) -> str:
-        found = re.search(r"\s[-/x]\s|[+×÷]", self.fact.setup)
-        symbol = found.group(0).strip() if found else ""
-        return {"x": "×"}.get(symbol, symbol)
+    def _wrong(self, other: str) -> str:
+        if self.fact.wrong:
+            return self.fact.wrong
+        unrelated = not content_words(other) & content_words(self.fact.subject)
+        return f"something to do with {other}" if unrelated else "something random"
 
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) < 2 else text
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
