@@ -210,6 +210,7 @@ def run_review(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
         "changed": report.changed,
         "unchanged": report.unchanged,
         "not_ready": report.not_ready,
+        "skipped": report.skipped,
     }
     hint = f"\nUndo with: tutor-studio dataset undo {report.batch_id}" if report.batch_id else ""
     return CommandResult(data, report.message + hint)
@@ -220,7 +221,8 @@ def run_undo(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
         report = undo_batch(ctx.store, args.batch, editor="cli")
     except LookupError as error:
         raise CliError(str(error)) from error
-    return CommandResult({"restored": report.restored, "kept": report.kept}, report.message)
+    data = {"restored": report.restored, "kept": report.kept, "batch": report.batch_id}
+    return CommandResult(data, report.message)
 
 
 def run_build(args: argparse.Namespace, ctx: CliContext) -> CommandResult:

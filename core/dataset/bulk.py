@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from core.dataset.editing import normalize_tags, write_revision
-from core.dataset.query import ExampleQuery, matching_ids
+from core.dataset.query import ExampleQuery, matching_ids, still_matching
 from core.dataset.records import Example, example_from_row, messages_hash
 from core.dataset.tokens import TokenCounter
 from core.dataset.validation import ValidationRules, check_example
@@ -40,6 +40,7 @@ class BulkReport:
     unchanged: int
     not_ready: int
     message: str
+    skipped: int = 0  # picked, but changed by someone else before the write: left as they are
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class UndoReport:
     restored: int
     kept: int
     message: str
+    batch_id: str | None = None  # the undo's own batch (itself undoable); None when nothing was restored
 
 
 def bulk_update(
@@ -72,41 +74,46 @@ def bulk_update(
     """Apply `action` to every example the query matches (all pages). Accept skips examples with problems."""
     if action in ("add_tag", "remove_tag") and not (tag and tag.strip()):
         raise ValueError("Type the tag to add or remove first.")
+    # The ids are only candidates: each chunk is re-read inside its write transaction and only the
+    # examples that still match (still pending, for accept) change. Another reviewer may have got there
+    # first between the two, and their decision must not be overwritten.
     ids = matching_ids(store, query)
     batch_id = new_id("batch")
     description = describe_action(action, tag)
-    changed = unchanged = not_ready = 0
+    counts = {"changed": 0, "unchanged": 0, "not_ready": 0, "skipped": 0}
+    rules = ValidationRules(counter=counter)
     for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
         with store.transaction() as conn:
             if start == 0:
                 conn.execute(
                     "INSERT INTO example_batches (id, action, description, editor, created_at) VALUES (?, ?, ?, ?, ?)",
                     (batch_id, action, description, editor, now()),
                 )
-            for example_id in ids[start : start + CHUNK]:
-                row = conn.execute("SELECT * FROM examples WHERE id = ?", (example_id,)).fetchone()
-                if row is None:
-                    continue
+            rows = still_matching(conn, query, chunk)
+            counts["skipped"] += len(chunk) - len(rows)
+            for row in rows:
                 current = example_from_row(row)
                 updated = apply_action(current, action, tag)
                 if updated == current:
-                    unchanged += 1
-                elif action == "accept" and check_example(
-                    current.id, current.messages, ValidationRules(counter=counter)
-                ):
-                    not_ready += 1
+                    counts["unchanged"] += 1
+                elif action == "accept" and check_example(current.id, current.messages, rules):
+                    counts["not_ready"] += 1
                 else:
                     write_revision(
                         conn, current, updated, editor=editor, note=f"bulk: {description}", batch_id=batch_id
                     )
-                    changed += 1
-            conn.execute("UPDATE example_batches SET example_count = ? WHERE id = ?", (changed, batch_id))
+                    counts["changed"] += 1
+            conn.execute(
+                "UPDATE example_batches SET example_count = ? WHERE id = ?", (counts["changed"], batch_id)
+            )
     return BulkReport(
-        batch_id if changed else None,
-        changed,
-        unchanged,
-        not_ready,
-        bulk_message(description, changed, unchanged, not_ready),
+        batch_id if counts["changed"] else None,
+        counts["changed"],
+        counts["unchanged"],
+        counts["not_ready"],
+        bulk_message(description, **counts),
+        counts["skipped"],
     )
 
 
@@ -126,12 +133,17 @@ def apply_action(current: Example, action: BulkAction, tag: str | None) -> Examp
     return replace(current, tags=normalize_tags(tags))
 
 
-def bulk_message(description: str, changed: int, unchanged: int, not_ready: int) -> str:
+def bulk_message(description: str, changed: int, unchanged: int, not_ready: int, skipped: int = 0) -> str:
     text = f"{description.capitalize()}: {changed} example{'s' if changed != 1 else ''}."
     if unchanged:
         text += f" {unchanged} already matched."
     if not_ready:
         text += f" {not_ready} with problems were left as they are (open them to see what to fix)."
+    if skipped:
+        text += (
+            f" {skipped} changed by someone else while this ran no longer matched the filters and were left"
+            " as they are (refresh the table to see them)."
+        )
     return text
 
 
@@ -147,15 +159,18 @@ def list_batches(store: Store, *, limit: int = 10, include_undone: bool = False)
 
 
 def undo_batch(store: Store, batch_id: str, *, editor: str | None = None) -> UndoReport:
-    """Give every example the batch changed its content from before the batch, as a new revision."""
-    batch = store.query_one("SELECT * FROM example_batches WHERE id = ?", (batch_id,))
-    if batch is None:
-        raise LookupError(f"No bulk action {batch_id} to undo; pick one from the list.")
-    if batch["undone_at"] is not None:
-        return UndoReport(0, 0, f"That action ({batch['description']}) was already undone.")
+    """Give every example the batch changed its content from before the batch, as a new revision.
+
+    Everything is decided inside the write transaction: a second Undo of the same batch (another tab,
+    the CLI) finds it already undone, and an example edited since the batch is kept as it is."""
     undo_id = new_id("batch")
     restored = kept = 0
     with store.transaction() as conn:
+        batch = conn.execute("SELECT * FROM example_batches WHERE id = ?", (batch_id,)).fetchone()
+        if batch is None:
+            raise LookupError(f"No bulk action {batch_id} to undo; pick one from the list.")
+        if batch["undone_at"] is not None:
+            return UndoReport(0, 0, f"That action ({batch['description']}) was already undone.")
         conn.execute(
             "INSERT INTO example_batches (id, action, description, editor, created_at) VALUES (?, 'undo', ?, ?, ?)",
             (undo_id, f"undid: {batch['description']}", editor, now()),
@@ -187,7 +202,7 @@ def undo_batch(store: Store, batch_id: str, *, editor: str | None = None) -> Und
     message = f"Undid “{batch['description']}” on {restored} example{'s' if restored != 1 else ''}."
     if kept:
         message += f" {kept} edited since then were left as they are."
-    return UndoReport(restored, kept, message)
+    return UndoReport(restored, kept, message, undo_id if restored else None)
 
 
 def previous_content(conn: sqlite3.Connection, current: Example) -> Example:

@@ -51,6 +51,10 @@ class EditConflict(RuntimeError):
         self.base_revision = base_revision
 
 
+class StaleRevision(RuntimeError):
+    """A revision write whose base was no longer current; the transaction is rolled back."""
+
+
 class NotReady(ValueError):
     """The example cannot be accepted as it stands; the message lists what to fix."""
 
@@ -211,7 +215,7 @@ def write_revision(
     """Store `updated` as revision current+1 inside the caller's transaction; returns the new revision."""
     revision = current.revision + 1
     stamp = now()
-    conn.execute(
+    cursor = conn.execute(
         "UPDATE examples SET revision = ?, status = ?, messages = ?, tags = ?, intent = ?, reference_answer = ?, "
         "content_hash = ?, token_count = ?, reviewer = coalesce(?, reviewer), updated_at = ? "
         "WHERE id = ? AND revision = ?",
@@ -230,6 +234,13 @@ def write_revision(
             current.revision,
         ),
     )
+    if cursor.rowcount != 1:
+        # The compare-and-set lost: the example moved past the revision the caller read. Callers read
+        # inside the same write transaction, so this means a caller read outside it: refuse, never overwrite.
+        raise StaleRevision(
+            f"Example {current.id} changed after revision {current.revision} was read; nothing was saved. "
+            "Refresh and try again."
+        )
     conn.execute(
         "INSERT INTO example_revisions (example_id, revision, messages, status, tags, intent, reference_answer, "
         "editor, note, batch_id, content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

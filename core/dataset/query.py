@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import sqlite3
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -190,6 +191,21 @@ def matching_ids(store: Store, query: ExampleQuery) -> list[str]:
     joined = FROM if query.sort == "source" else "FROM examples e"
     rows = store.query(f"SELECT e.id {joined} {where} {order_clause(query)}", params)
     return [row["id"] for row in rows]
+
+
+def still_matching(conn: sqlite3.Connection, query: ExampleQuery, ids: list[str]) -> list[sqlite3.Row]:
+    """The rows of `ids` that match the query now, read inside the caller's write transaction.
+
+    Bulk actions pick their ids before they take the write lock; this is the compare half of their
+    compare-and-set, so an example another reviewer moved out of the filter meanwhile is left alone."""
+    if not ids:
+        return []
+    where, params = where_clause(query)
+    joiner = "AND" if where else "WHERE"
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT e.* FROM examples e {where} {joiner} e.id IN ({marks})", [*params, *ids])
+    by_id = {row["id"]: row for row in rows.fetchall()}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def adjacent_example(
