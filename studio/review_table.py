@@ -348,7 +348,9 @@ def apply_bulk(ctx: AppContext, action: str, tag: str, reviewer: str, *values: A
         editor=name_of(reviewer),
         counter=counter_of(ctx),  # type: ignore[arg-type]
     )
-    return ("✓ " if report.changed else "") + report.message
+    # A warning sign when another reviewer got to some of them first, so nobody assumes all were changed.
+    mark = "⚠ " if report.skipped else "✓ " if report.changed else ""
+    return mark + report.message
 
 
 def undo(ctx: AppContext, batch_id: str | None, reviewer: str) -> str:

@@ -253,3 +253,23 @@ def test_twenty_concurrent_reviewers_never_overwrite_or_lose_a_decision(
         assert process.exitcode == 0
     assert acks.batches, "no bulk action changed anything: the test exercised nothing"
     check_history(store, acks)
+
+
+def test_bulk_accept_leaves_an_example_rejected_meanwhile_and_says_so(
+    workspace: Workspace, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = add_examples(store, 4, intent="confused")
+    pick = bulk.matching_ids
+
+    def pick_then_someone_rejects(store: Store, query: ExampleQuery) -> list[str]:
+        picked = pick(store, query)
+        monkeypatch.setattr(bulk, "matching_ids", pick)  # Ben's own reject picks without a pause
+        assert cli(workspace, "dataset", "reject", "--search", ids[0], "--editor", "Ben")["changed"] == 1
+        return picked
+
+    monkeypatch.setattr(bulk, "matching_ids", pick_then_someone_rejects)
+    ctx = AppContext.create(workspace)
+    message = review_table.apply_bulk(ctx, "accept", "", "Ana", "", "pending", ANY, ANY, ANY, ANY, "", 1)
+    assert message.startswith("⚠ Accepted: 3 examples.") and "1 changed by someone else" in message
+    first = get_example(store, ids[0])
+    assert first is not None and (first.status, first.reviewer) == ("rejected", "Ben")
