@@ -48,22 +48,25 @@ ATTEMPT = re.compile(
     r"figured|know that|assumed|used|added|multiplied|divided|subtracted)|i'?ve (?:tried|been|done|got|worked)|"
     r"is it|isn'?t it|my (?:answer|result|guess|working)|so (?:it'?s|it is|that'?s)|shouldn'?t it|"
     r"doesn'?t it|aren'?t they|because|for (?:ages|hours|an hour)|stuck on|keep getting|came out|"
-    r"comes out|equals?|=)",
+    r"comes out|equals?|=|maybe|perhaps|do i|so i|something (?:about|to do with)|has to do with|i'?d use|"
+    r"i need)",
     re.IGNORECASE,
 )
-REFERENCE = re.compile(
-    r"\b(?:(?:the|this|that|our|your) )?(?P<kind>section|part|chapter|unit|lesson|module|page|example|"
-    r"figure|table|slide|exercise|paragraph)\s+(?:(?P<number>\d+(?:\.\d+)*)|(?:on|about|of|called|titled|"
-    r"named)\s+(?P<name>[^.,;:!?()]{2,60}))",
+PLACES = r"section|part|chapter|unit|lesson|module|page|example|figure|table|slide|exercise|paragraph"
+# "the section on vectors", "this part about forces" (not "an everyday example of" or "part of learning").
+NAMED_REFERENCE = re.compile(
+    rf"\b(?:the|this|that|our|your) (?P<kind>{PLACES}) (?:on|about|of|called|titled|named) "
+    r"(?P<name>[^.,;:!?()]{2,60})",
     re.IGNORECASE,
 )
+NUMBERED_REFERENCE = re.compile(rf"\b(?P<kind>{PLACES}) (?P<number>\d+(?:\.\d+)*)\b", re.IGNORECASE)
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
 
 
 def key_terms(text: str) -> frozenset[str]:
     """What a message is about: subject words (stems, no chat words) and the numbers and symbols it uses."""
     terms = {
-        stem(word)
+        _fold(word)
         for word in words(text)
         if len(word) > 2
         and word not in STOPWORDS
@@ -74,6 +77,13 @@ def key_terms(text: str) -> frozenset[str]:
     terms |= {number.replace(",", ".") for number in NUMBER.findall(text)}
     terms |= {match for match in VARIABLE_TERM.findall(text.lower()) if any(ch.isdigit() for ch in match)}
     return frozenset(terms)
+
+
+def _fold(word: str) -> str:
+    """The light plural fold of core/behaviour/normalise.py plus "-ves" plurals ("leaves" -> "leaf")."""
+    if len(word) > 4 and word.endswith("ves") and word not in {"moves", "curves", "solves", "gives"}:
+        return word[:-3] + "f"
+    return stem(word)
 
 
 def specific_questions(reply: str, student_message: str) -> list[str]:
@@ -155,7 +165,8 @@ class CourseOutline:
 
 def references(reply: str) -> list[str]:
     """Places the reply sends the student to: "the section on X", "page 12", "Example 3", "Figure 2"."""
-    return [match.group(0).strip() for match in REFERENCE.finditer(reply)]
+    found = [*NAMED_REFERENCE.finditer(reply), *NUMBERED_REFERENCE.finditer(reply)]
+    return [match.group(0).strip() for match in sorted(found, key=lambda m: m.start())]
 
 
 def ungrounded_references(reply: str, course_text: str, student_message: str = "") -> list[str]:
@@ -168,13 +179,11 @@ def ungrounded_references(reply: str, course_text: str, student_message: str = "
     wanted = _worded(key_terms(student_message))
     lowered = course_text.lower()
     bad = []
-    for match in REFERENCE.finditer(reply):
-        if match.group("number"):
-            label = f"{match.group('kind')} {match.group('number')}".lower()
-            if label not in lowered:
-                bad.append(match.group(0).strip())
-            continue
-        section = outline.find(match.group("name") or "")
+    for match in NUMBERED_REFERENCE.finditer(reply):
+        if f"{match.group('kind')} {match.group('number')}".lower() not in lowered:
+            bad.append(match.group(0).strip())
+    for match in NAMED_REFERENCE.finditer(reply):
+        section = outline.find(match.group("name"))
         if section is None or (wanted and not _worded(section[1]) & wanted):
             bad.append(match.group(0).strip())
     return bad
