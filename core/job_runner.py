@@ -29,6 +29,8 @@ from typing import Any
 
 from core.job_process import process_start_time
 from core.jobs import (
+    FAILURE_KEY,
+    ITEMS_KEY,
     JobState,
     StopMode,
     claim_next_queued,
@@ -171,8 +173,10 @@ def run_job(workspace: Workspace, job_id: str) -> JobState:
     error: str | None = None
     try:
         result = load_target(job.target)(ctx)
-        state = _stopped_state(ctx) if ctx.should_stop() else "succeeded"
-        message = _final_message(state, ctx)
+        state, error = _outcome(result)
+        if ctx.should_stop():
+            state, error = _stopped_state(ctx), None
+        message = _final_message(state, ctx, result)
     except JobStopped:
         state = _stopped_state(ctx)
         message = _final_message(state, ctx)
@@ -192,7 +196,21 @@ def _stopped_state(ctx: JobContext) -> JobState:
     return "stopped" if ctx.stop_mode == "stop" else "cancelled"
 
 
-def _final_message(state: JobState, ctx: JobContext) -> str:
+def _outcome(result: Any) -> tuple[JobState, str | None]:
+    """`failed` when the result counts items and every one of them failed; else `succeeded`."""
+    items = result.get(ITEMS_KEY) if isinstance(result, dict) else None
+    if isinstance(items, dict) and items.get("total") and items.get("failed", 0) >= items["total"]:
+        why = result.get(FAILURE_KEY) or "The log shows each error."
+        return "failed", f"All {items['total']} items failed; none succeeded. {why}"
+    return "succeeded", None
+
+
+def _final_message(state: JobState, ctx: JobContext, result: Any = None) -> str:
+    items = result.get(ITEMS_KEY) if isinstance(result, dict) else None
+    if state == "succeeded" and isinstance(items, dict) and items.get("failed"):
+        return f"Finished with failures: {items['failed']} of {items['total']} items failed."
+    if state == "failed":
+        return "Failed: every item failed."
     if state == "succeeded":
         return "Finished."
     return "Stopped; it can be resumed." if state == "stopped" else "Cancelled."

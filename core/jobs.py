@@ -38,6 +38,11 @@ JobState = Literal[
     "queued", "starting", "running", "succeeded", "failed", "cancelled", "stopped", "interrupted"
 ]
 StopMode = Literal["stop", "cancel"]
+JobOutcome = JobState | Literal["succeeded_with_failures"]
+# A job that works through items puts {"total": N, "failed": K} under this key of its result: a run in
+# which every item failed then ends `failed`, one in which some failed reads "succeeded with failures".
+ITEMS_KEY = "items"
+FAILURE_KEY = "failure"  # with ITEMS_KEY: why every item failed and what to do, for the job's error
 ACTIVE_STATES: tuple[JobState, ...] = ("queued", "starting", "running")
 FINISHED_STATES: tuple[JobState, ...] = ("succeeded", "failed", "cancelled", "stopped", "interrupted")
 # Jobs that hold the accelerator (training, evaluation) run one at a time; others queue.
@@ -77,6 +82,22 @@ class Job:
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def item_failures(self) -> tuple[int, int] | None:
+        """(failed, total) when the job's result counts the items it worked on, else None."""
+        items = (self.result or {}).get(ITEMS_KEY)
+        if not isinstance(items, dict) or not items.get("total"):
+            return None
+        return int(items.get("failed", 0)), int(items["total"])
+
+    @property
+    def outcome(self) -> JobOutcome:
+        """The state, with a success in which some items failed told apart from a clean one."""
+        failures = self.item_failures
+        if self.state == "succeeded" and failures is not None and failures[0] > 0:
+            return "succeeded_with_failures"
+        return self.state
 
     @property
     def fraction(self) -> float | None:

@@ -12,6 +12,7 @@ STATE_LABELS = {
     "starting": "Starting",
     "running": "Running",
     "succeeded": "Done",
+    "succeeded_with_failures": "Done, some failed",
     "failed": "Failed",
     "cancelled": "Cancelled",
     "stopped": "Stopped",
@@ -69,11 +70,13 @@ def jobs_table_html(statuses: list[JobStatus], at: float | None = None) -> str:
     for status in statuses:
         job = status.job
         message = job.error if job.state in ("failed", "interrupted") and job.error else job.message
+        # The outcome, not the bare state: a run whose items partly failed must not look like a clean one.
+        outcome = job.outcome
         rows.append(
-            f'<tr class="ts-job ts-state-{job.state}">'
+            f'<tr class="ts-job ts-state-{outcome}">'
             f"<td><code>{html.escape(job.id)}</code></td>"
             f"<td>{html.escape(job.title)}</td>"
-            f'<td><span class="ts-badge ts-badge-{job.state}">{STATE_LABELS.get(job.state, job.state)}</span></td>'
+            f'<td><span class="ts-badge ts-badge-{outcome}">{STATE_LABELS.get(outcome, outcome)}</span></td>'
             f"<td>{job_progress_html(status, at)}</td>"
             f"<td>{format_duration(job.elapsed_s(at)) if job.started_at else ''}</td>"
             f"<td>{html.escape(message or '')}</td></tr>"
@@ -86,4 +89,4 @@ def jobs_table_html(statuses: list[JobStatus], at: float | None = None) -> str:
 
 def job_choice_label(status: JobStatus) -> str:
     job = status.job
-    return f"{job.title} ({STATE_LABELS.get(job.state, job.state).lower()}) · {job.id}"
+    return f"{job.title} ({STATE_LABELS.get(job.outcome, job.outcome).lower()}) · {job.id}"

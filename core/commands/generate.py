@@ -5,11 +5,14 @@
     tutor-studio generate --teacher https://api.openai.com/v1 --model gpt-4o-mini --api-key-env OPENAI_API_KEY
     tutor-studio generate --teacher hf:HuggingFaceTB/SmolLM2-1.7B-Instruct
     tutor-studio generate --resume gen_1a2b3c4d5e           # redo only the items not finished
+    tutor-studio generate --resume gen_1a2b3c4d5e --teacher http://127.0.0.1:8001/v1   # ... asking another server
     tutor-studio generate --preview                         # 3 conversations on stdout, nothing stored
 
 Runs a background job and waits for it, reporting progress on stderr. With --json it prints
-    {"job": ID, "run": RUN, "state": STATE, "generated": N, "kept": N, "filtered": N, "failed": N,
-     "remaining": N, "seconds": S, "reasons": {REASON: N}}
+    {"job": ID, "run": RUN, "state": STATE, "outcome": OUTCOME, "generated": N, "kept": N, "filtered": N,
+     "failed": N, "remaining": N, "seconds": S, "reasons": {REASON: N}}
+STATE is `failed` (exit 1) when every item failed; OUTCOME tells `succeeded` from
+`succeeded_with_failures` (some items failed; exit 0, `failed` counts them).
 (--preview: {"preview": [{"intent", "state", "reason", "detail", "question", "messages"}]}).
 Kept conversations wait for review as "pending"; Ctrl-C stops the job so that --resume can finish it.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_command
@@ -27,17 +31,30 @@ from core.synth.filters import REASON_LABELS
 from core.synth.intents import MixError, StudentMix
 from core.synth.job import GenerationStart, resume_generation, submit_generation
 from core.synth.pipeline import ItemResult, preview_examples
-from core.synth.records import item_counts, reason_counts
+from core.synth.records import get_run, item_counts, reason_counts
 from core.synth.teacher_config import TeacherConfig, TeacherConfigError, discover_model, parse_teacher
 
 POLL_S = 0.5
+DEFAULT_PER_CHUNK = 2
+DEFAULT_CONCURRENCY = 8
+DEFAULT_TIMEOUT_S = 120.0
+# Flags that shape a run's plan (which items exist) and so cannot change when it is resumed.
+PLANNED_FLAGS = {
+    "--per-chunk": "per_chunk",
+    "--documents": "documents",
+    "--chunks": "chunks",
+    "--mix": "mix",
+    "--seed": "seed",
+    "--preview": "preview",
+}
+TEACHER_FLAGS = ("teacher", "model", "api_key_env", "timeout", "stream")
 
 
 def register(subparsers: Any) -> None:
     parser = add_command(
         subparsers, "generate", run, "Write practice tutor conversations from the course chunks."
     )
-    parser.add_argument("--teacher", default="template", metavar="template|URL|hf:MODEL",
+    parser.add_argument("--teacher", metavar="template|URL|hf:MODEL",
                         help="Who writes: the offline template teacher (default, no model), an OpenAI-compatible "
                         "server's URL (vLLM, Ollama, OpenAI), or hf:MODEL for a local model.")  # fmt: skip
     parser.add_argument(
@@ -51,14 +68,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--per-chunk",
         type=int,
-        default=2,
         metavar="N",
         help=f"Conversations per chunk (1-{MAX_PER_CHUNK}, default 2).",
     )
     parser.add_argument(
         "--concurrency",
         type=int,
-        default=8,
         metavar="C",
         help=f"Requests at once (1-{MAX_CONCURRENCY}, default 8).",
     )
@@ -72,18 +87,20 @@ def register(subparsers: Any) -> None:
         help="Student mix, e.g. confused=3,frustrated=1 (default: all six intents).",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="Seed for the intents and the template's wording."
+        "--seed", type=int, help="Seed for the intents and the template's wording (default 0)."
     )
     parser.add_argument("--stream", action="store_true", help="Ask the teacher for streamed replies.")
     parser.add_argument(
         "--timeout",
         type=float,
-        default=120.0,
         metavar="S",
-        help="Seconds one request may take, retries included.",
+        help="Seconds one request may take, retries included (default 120).",
     )
     parser.add_argument(
-        "--resume", metavar="RUN", help="Resume a run: redo only its pending and failed items."
+        "--resume",
+        metavar="RUN",
+        help="Resume a run: redo only its pending and failed items. --teacher, --model, --api-key-env, "
+        "--stream, --timeout and --concurrency replace the run's own (the change is recorded in the run).",
     )
     parser.add_argument(
         "--preview", action="store_true", help="Write 3 conversations to look at; nothing is stored."
@@ -94,7 +111,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     try:
         if args.resume:
-            return _follow(ctx, resume_generation(ctx.store, ctx.workspace, args.resume), args.no_wait)
+            return _follow(ctx, resume(ctx, args), args.no_wait)
         config = build_config(args)
         if args.preview:
             return _preview(ctx, config)
@@ -104,21 +121,64 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
 
 
 def build_config(args: argparse.Namespace) -> SynthConfig:
-    model = args.model
-    if args.teacher.startswith(("http://", "https://")) and not model:
-        model = discover_model(args.teacher, args.api_key_env)
-    teacher: TeacherConfig = parse_teacher(
-        args.teacher, model, args.api_key_env, stream=args.stream, timeout_s=args.timeout
-    )
+    teacher = build_teacher_config(args.teacher or "template", args)
     return SynthConfig(
         teacher=teacher,
         document_ids=tuple(args.documents or ()),
         chunk_ids=tuple(args.chunks or ()),
-        per_chunk=args.per_chunk,
-        concurrency=args.concurrency,
+        per_chunk=DEFAULT_PER_CHUNK if args.per_chunk is None else args.per_chunk,
+        concurrency=DEFAULT_CONCURRENCY if args.concurrency is None else args.concurrency,
         mix=StudentMix.parse(args.mix) if args.mix else StudentMix.default(),
-        seed=args.seed,
+        seed=args.seed or 0,
     )
+
+
+def build_teacher_config(value: str, args: argparse.Namespace) -> TeacherConfig:
+    model = args.model
+    if value.startswith(("http://", "https://")) and not model:
+        model = discover_model(value, args.api_key_env)
+    timeout = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout
+    return parse_teacher(value, model, args.api_key_env, stream=args.stream, timeout_s=timeout)
+
+
+def resume(ctx: CliContext, args: argparse.Namespace) -> GenerationStart:
+    """Resume with the teacher and concurrency flags given; refuse the flags that fix the run's plan."""
+    fixed = [flag for flag, name in PLANNED_FLAGS.items() if getattr(args, name) not in (None, False)]
+    if fixed:
+        raise CliError(
+            f"{', '.join(fixed)} cannot change on --resume: the run's items were planned from its chunks, "
+            "conversations per chunk, student mix and seed, and a resume only finishes them. Leave "
+            f"{'it' if len(fixed) == 1 else 'them'} out, or start a new run without --resume.",
+            exit_code=2,
+        )
+    teacher = None
+    if any(getattr(args, name) not in (None, False) for name in TEACHER_FLAGS):
+        teacher = resumed_teacher(ctx, args)
+    start = resume_generation(
+        ctx.store, ctx.workspace, args.resume, teacher=teacher, concurrency=args.concurrency
+    )
+    for setting, (before, after) in start.changed.items():
+        ctx.report(f"Resuming with {setting} {after!r} (was {before!r}).")
+    return start
+
+
+def resumed_teacher(ctx: CliContext, args: argparse.Namespace) -> TeacherConfig:
+    """The run's teacher with the flags given on top (a new --teacher starts from its defaults)."""
+    run = get_run(ctx.store, args.resume)
+    if run is None:
+        raise CliError(
+            f"No generation run {args.resume!r}; `tutor-studio generate --help` shows how to start one."
+        )
+    if args.teacher:
+        return build_teacher_config(args.teacher, args)
+    saved = SynthConfig.from_params(run.config).teacher
+    changes: dict[str, Any] = {
+        "model": args.model,
+        "api_key_env": args.api_key_env,
+        "timeout_s": args.timeout,
+        "stream": True if args.stream else None,
+    }
+    return replace(saved, **{key: value for key, value in changes.items() if value is not None})
 
 
 def _follow(ctx: CliContext, start: GenerationStart, no_wait: bool) -> CommandResult:
@@ -128,7 +188,7 @@ def _follow(ctx: CliContext, start: GenerationStart, no_wait: bool) -> CommandRe
     job = start.job if no_wait else _wait(ctx, start)
     data = summary(ctx, start.run_id, job)
     text = (
-        f"{job.state}: kept {data['kept']}, filtered {data['filtered']}, failed {data['failed']} "
+        f"{job.outcome.replace('_', ' ')}: kept {data['kept']}, filtered {data['filtered']}, failed {data['failed']} "
         f"in {data['seconds']} s (job {job.id}, run {start.run_id})."
     )
     if data["remaining"]:
@@ -167,6 +227,7 @@ def summary(ctx: CliContext, run_id: str, job: Job) -> dict[str, Any]:
         "job": job.id,
         "run": run_id,
         "state": job.state,
+        "outcome": job.outcome,  # succeeded_with_failures when some items failed
         "generated": counts["kept"] + counts["filtered"] + counts["failed"],
         "kept": counts["kept"],
         "filtered": counts["filtered"],

@@ -36,6 +36,7 @@ def job_summary(ctx: CliContext, job: Job) -> dict[str, Any]:
         "kind": job.kind,
         "title": job.title,
         "state": job.state,
+        "outcome": job.outcome,  # succeeded_with_failures: finished, but some of its items failed
         "progress": job.fraction,
         "message": job.message,
         "elapsed_s": round(job.elapsed_s(), 1),
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     if args.wait:
         job = wait_for_job(store, args.wait)
         summary = job_summary(ctx, job)
-        text = f"{job.id}: {job.state}. {job.message} {job.error or ''}".strip()
+        text = f"{job.id}: {job.outcome.replace('_', ' ')}. {job.message} {job.error or ''}".strip()
         if args.log:
             text += "\n" + read_log_tail(ctx.workspace, job.id, max_lines=40)
         return CommandResult({"job": summary}, text, exit_code=0 if job.state == "succeeded" else 1)
@@ -66,7 +67,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     lines = [f"{'ID':<16} {'STATE':<12} {'PROGRESS':>8}  TITLE"]
     for entry in jobs:
         progress = "" if entry["progress"] is None else f"{entry['progress']:.0%}"
-        lines.append(f"{entry['id']:<16} {entry['state']:<12} {progress:>8}  {entry['title']}")
+        state = entry["outcome"].replace("succeeded_with_failures", "some failed")
+        lines.append(f"{entry['id']:<16} {state:<12} {progress:>8}  {entry['title']}")
     empty = "No jobs yet. Jobs appear when you ingest, generate, train or evaluate."
     text = "\n".join(lines) if jobs else empty
     return CommandResult({"jobs": jobs}, text)

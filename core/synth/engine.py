@@ -23,6 +23,7 @@ from typing import Any, cast
 
 from core.dataset.records import NewExample, insert_examples
 from core.dataset.tokens import TokenCounter, token_counter
+from core.jobs import FAILURE_KEY, ITEMS_KEY
 from core.models.spec import ResolvedBase, configured_base_model
 from core.models.tiny import TINY_NAME
 from core.paths import Workspace
@@ -284,14 +285,23 @@ class GenerationEngine:
     def _report(self, planned: int) -> dict[str, Any]:
         generated = sum(self.counts.values())
         seconds = time.monotonic() - self.started
-        return {
+        report = {
             "run_id": self.run_record.id,
             "generated": generated,
             **self.counts,
             "remaining": planned - generated + self.counts["failed"],
             "seconds": round(seconds, 2),
             "rate_per_min": round(generated / seconds * 60, 1) if seconds > 0 else None,
+            # The job's outcome follows these: all failed -> failed, some -> succeeded with failures.
+            ITEMS_KEY: {"total": generated, "failed": self.counts["failed"]},
         }
+        if generated and self.counts["failed"] == generated:
+            report[FAILURE_KEY] = (
+                f"Every one of the {generated} conversations failed (last error: {self.last_failure}). "
+                "Check that the teacher server is running and the model name is right, then resume the run "
+                f"(tutor-studio generate --resume {self.run_record.id}, with --teacher URL for another server)."
+            )
+        return report
 
     def _sources(self, chunk_ids: list[str]) -> dict[str, Any]:
         from core.documents.records import get_chunk

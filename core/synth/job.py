@@ -3,6 +3,7 @@
     start = submit_generation(store, workspace, config)      # plans the run, starts its job
     stop_generation(store, workspace, start.run_id)          # unfinished items stay pending
     resume_generation(store, workspace, start.run_id)        # a new job for the items not finished
+    resume_generation(store, workspace, run_id, teacher=other)  # ... asking another teacher (recorded in the run)
 
 The job target `generate_job` runs the run's unfinished items through core/synth/engine.py. A local
 model teacher holds the accelerator (resource GPU, one such job at a time); template and HTTP teachers
@@ -12,7 +13,7 @@ need none.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.job_runner import JobContext
@@ -23,8 +24,8 @@ from core.store import Store
 from core.synth.config import MAX_ITEMS, SynthConfig, SynthError, select_chunks
 from core.synth.engine import GenerationEngine, TeacherUnavailable
 from core.synth.intents import plan_intents
-from core.synth.records import create_run, get_run, items_to_do, set_run_job
-from core.synth.teacher_config import TEACHER_SETTING, check_api_key
+from core.synth.records import create_run, get_run, items_to_do, record_resume_change, set_run_job
+from core.synth.teacher_config import TEACHER_SETTING, TeacherConfig, check_api_key
 
 __all__ = [
     "GenerationStart",
@@ -45,6 +46,7 @@ class GenerationStart:
     job: Job
     items: int  # items this job will work on
     chunks: int
+    changed: dict[str, list[Any]] = field(default_factory=dict)  # a resume's new settings: [before, after]
 
 
 def plan_run(store: Store, config: SynthConfig, *, policy: str | None = None) -> tuple[str, int, int]:
@@ -80,8 +82,19 @@ def submit_generation(
     return GenerationStart(run_id, job, total, chunks)
 
 
-def resume_generation(store: Store, workspace: Workspace, run_id: str) -> GenerationStart:
-    """A new job for a run's pending and failed items; kept and filtered items are not redone."""
+def resume_generation(
+    store: Store,
+    workspace: Workspace,
+    run_id: str,
+    *,
+    teacher: TeacherConfig | None = None,
+    concurrency: int | None = None,
+) -> GenerationStart:
+    """A new job for a run's pending and failed items; kept and filtered items are not redone.
+
+    `teacher` (server, model, key, timeout) and `concurrency` replace the run's own for this and later
+    jobs, and the change is kept in the run's config. What was planned (chunks, mix, seed, per chunk)
+    cannot change: a run is one planned set of items."""
     run = get_run(store, run_id)
     if run is None:
         raise SynthError(f"No generation run {run_id!r}; pick one from the list of runs.")
@@ -90,11 +103,30 @@ def resume_generation(store: Store, workspace: Workspace, run_id: str) -> Genera
     todo = items_to_do(store, run_id)
     if not todo:
         raise SynthError("Nothing left to do: every item of this run is already kept or filtered.")
-    config = SynthConfig.from_params(run.config)
+    saved = SynthConfig.from_params(run.config)
+    config = replace(saved, teacher=teacher or saved.teacher, concurrency=concurrency or saved.concurrency)
     check_api_key(config.teacher)
+    changed = resume_changes(saved, config)
+    if changed:
+        with store.transaction() as conn:
+            record_resume_change(conn, run, config.to_params(), config.teacher.label, changed)
     title = f"Resume generating: {len(todo)} of {run.total} conversations left ({config.teacher.label})"
     job = _start(store, workspace, run_id, config, title, resumes=run.job_id)
-    return GenerationStart(run_id, job, len(todo), len({item.chunk_id for item in todo}))
+    return GenerationStart(run_id, job, len(todo), len({item.chunk_id for item in todo}), changed)
+
+
+def resume_changes(saved: SynthConfig, config: SynthConfig) -> dict[str, list[Any]]:
+    """What a resume changes, as {setting: [before, after]} (the teacher by its label and timeout)."""
+    before, after = saved.to_params(), config.to_params()
+    changed: dict[str, list[Any]] = {}
+    if before["concurrency"] != after["concurrency"]:
+        changed["concurrency"] = [before["concurrency"], after["concurrency"]]
+    for key in ("base_url", "model", "api_key_env", "stream", "timeout_s"):
+        if before["teacher"].get(key) != after["teacher"].get(key):
+            changed[f"teacher.{key}"] = [before["teacher"].get(key), after["teacher"].get(key)]
+    if before["teacher"].get("kind") != after["teacher"].get("kind"):
+        changed["teacher"] = [saved.teacher.label, config.teacher.label]
+    return changed
 
 
 def _start(

@@ -125,6 +125,21 @@ def set_run_job(conn: sqlite3.Connection, run_id: str, job_id: str) -> None:
     )
 
 
+def record_resume_change(
+    conn: sqlite3.Connection,
+    run: GenerationRun,
+    config: dict[str, Any],
+    teacher: str,
+    changed: dict[str, Any],
+) -> None:
+    """Give the run the settings a resume asked for, keeping the change in `config["resumes"]`."""
+    history = [*run.config.get("resumes", []), {"at": now(), "changed": changed}]
+    conn.execute(
+        "UPDATE generation_runs SET config = ?, teacher = ?, updated_at = ? WHERE id = ?",
+        (to_json({**config, "resumes": history}), teacher, now(), run.id),
+    )
+
+
 def items_to_do(store: Store, run_id: str) -> list[GenerationItem]:
     """The items a job still has to do: pending ones and failed ones (failures are retryable)."""
     rows = store.query(
