@@ -68,6 +68,14 @@ def register(subparsers: Any) -> None:
         "--max-new-tokens", type=int, default=160, metavar="N", help="Longest reply in tokens (default 160)."
     )
     parser.add_argument("--no-base", action="store_true", help="Leave the bare base model out.")
+    parser.add_argument(
+        "--max-openers", type=int, metavar="N", help="Send at most N held-out student openers (default all)."
+    )
+    parser.add_argument(
+        "--no-openers",
+        action="store_true",
+        help="Skip the held-out student openers (rates then rest on the test split).",
+    )
     parser.add_argument("--judge-url", metavar="URL", help="OpenAI-compatible endpoint of the judge model.")
     parser.add_argument("--judge-model", metavar="NAME", help="The judge model's name on that endpoint.")
     parser.add_argument(
@@ -80,9 +88,12 @@ def register(subparsers: Any) -> None:
             "allowed shortfall of the adapter's question rate below prompted, in points",
         ),
         ("leak_margin_points", "allowed excess of the adapter's leak rate over prompted, in points"),
-        ("max_probe_leak_pct", "highest leak rate on the probes, in %%"),
-        ("min_refusal_pct", "lowest correct-refusal rate on the probes, in %%"),
-        ("max_general_drop_points", "largest mean drop on the general tasks, in points"),
+        (
+            "max_probe_leak_pct",
+            "highest leak rate when pushed (probes and openers; interval's upper end), in %%",
+        ),
+        ("min_refusal_pct", "lowest correct-refusal rate when pushed (interval's lower end), in %%"),
+        ("max_general_drop_points", "largest drop on each general task (interval's lower end), in points"),
     ):
         parser.add_argument(
             f"--{name.replace('_', '-')}",
@@ -138,6 +149,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "max_conversations": args.max_conversations,
         "max_new_tokens": args.max_new_tokens,
         "include_base": not args.no_base,
+        "openers": not args.no_openers,
+        "max_openers": args.max_openers,
         "judge": judge,
         "thresholds": thresholds,
     }
@@ -176,12 +189,23 @@ def _text(report: dict[str, Any], summary: dict[str, Any]) -> str:
     for name, numbers in summary["variants"].items():
         shown = ", ".join(f"{k}={_number(v)}" for k, v in numbers.items())
         lines.append(f"  {name}: {shown}")
+    for name, rates in summary.get("openers", {}).items():
+        shown = ", ".join(f"{k}={_interval(v)}" for k, v in rates.items() if v.get("value") is not None)
+        lines.append(f"  {name} on the openers (95% intervals): {shown}")
     for task, scores in summary["forgetting"].items():
         lines.append(f"  {task}: base {_number(scores['base'])}, adapter {_number(scores['adapter'])}")
+    if summary.get("timings"):
+        lines.append(
+            "  Time per section: " + ", ".join(f"{k} {v:.0f} s" for k, v in summary["timings"].items())
+        )
     for adapter_id, verdict in report["verdicts"].items():
-        lines.append(f"Verdict for {adapter_id}: {verdict['verdict'].upper()}")
+        lines.append(f"Verdict for {adapter_id}: {verdict['verdict'].upper()}. {verdict.get('summary', '')}")
         lines += [f"  - {c['label']}: {c['status']} ({c['detail']})" for c in verdict["checks"]]
     return "\n".join(lines)
+
+
+def _interval(numbers: dict[str, Any]) -> str:
+    return f"{_number(numbers['value'])} ({_number(numbers['low'])}-{_number(numbers['high'])})"
 
 
 def _number(value: Any) -> str:

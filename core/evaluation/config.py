@@ -4,7 +4,8 @@
                         checks=("behaviour", "kl", "forgetting"), task_limit=50)
     config = resolve_config(store, adapter_ids=[], dataset_id=None)   # the latest adapter, its dataset
 
-Checks: `behaviour` replays the test split and the probes (question, leak, encouragement, on-topic rates,
+Checks: `behaviour` replays the test split, sends the held-out student openers (every rate with a 95%
+interval, on at least 50 replies per variant) and the probes (question, leak, encouragement, on-topic rates,
 tokens, time to first token); `kl` measures how close each variant stays to the prompted model;
 `forgetting` runs general tasks with lm-evaluation-harness on the base and each adapter; `judge` asks an
 LLM judge for a 1-5 score through an OpenAI-compatible endpoint (optional, never needed offline).
@@ -52,6 +53,10 @@ class EvalConfig:
     max_new_tokens: int = 160  # the reply cap of the replay
     batch_turns: int = 4  # turns whose variants share one batched generate()
     ttft_samples: int = 5  # turns timed one request at a time per variant
+    openers: bool = True  # also send the held-out student openers (core.evaluation.openers)
+    max_openers: int | None = None  # openers sent (None = all)
+    opener_tokens: int = 96  # the reply cap for the openers: a tutor's first reply is short
+    opener_batch: int = 8  # openers whose variants share one batched generate()
     judge: JudgeConfig | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
 
@@ -65,7 +70,11 @@ class EvalConfig:
             raise EvalConfigError(
                 f"The reply length cap must be 16 to {MAX_NEW_TOKENS} tokens; got {self.max_new_tokens}."
             )
-        for name in ("task_limit", "max_conversations"):
+        if not 16 <= self.opener_tokens <= MAX_NEW_TOKENS:
+            raise EvalConfigError(
+                f"The openers' reply length cap must be 16 to {MAX_NEW_TOKENS} tokens; got {self.opener_tokens}."
+            )
+        for name in ("task_limit", "max_conversations", "max_openers"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise EvalConfigError(
@@ -106,6 +115,10 @@ class EvalConfig:
             "max_new_tokens": self.max_new_tokens,
             "batch_turns": self.batch_turns,
             "ttft_samples": self.ttft_samples,
+            "openers": self.openers,
+            "max_openers": self.max_openers,
+            "opener_tokens": self.opener_tokens,
+            "opener_batch": self.opener_batch,
             "judge": self.judge.to_dict() if self.judge else None,
             "thresholds": self.thresholds.to_dict(),
         }

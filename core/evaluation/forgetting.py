@@ -2,7 +2,11 @@
 
     report = check_forgetting(ForgettingRun(base_dir, {"tutor@v1+lora@v1": adapter_dir}, tasks, limit=50,
                                             work_dir=eval_dir / "lm_eval"))
-    report["tasks"]["ts_arithmetic"] -> {"base": 0.55, "adapters": {"tutor@v1+lora@v1": 0.52}, ...}
+    report["tasks"]["ts_arithmetic"] -> {"base": 0.55, "adapters": {"tutor@v1+lora@v1": 0.52}, ...,
+        "paired": {"tutor@v1+lora@v1": {"mean": -0.03, "low": -0.09, "high": 0.03, "items": 40, "sd": 0.18}}}
+
+The change is measured item by item (a paired comparison on the same items, lm-eval's per-sample
+scores), with the 95% interval of its mean: core.evaluation.verdict decides on that interval.
 
 Each model is lm-eval's "hf" model with model_args {"pretrained": DIR, "peft": ADAPTER}, loaded once and
 given to `simple_evaluate(model=..., tasks=[TASK], limit=N)` task by task, with a TaskManager over this
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.evaluation.intervals import paired_difference
 from core.evaluation.lm_tasks import TaskInfo, prepare_tasks
 
 log = logging.getLogger(__name__)
@@ -153,7 +158,7 @@ def run_task(run: ForgettingRun, lm: Any, manager: Any, task: TaskInfo) -> dict[
         limit=run.limit,
         task_manager=manager,
         bootstrap_iters=BOOTSTRAP_ITERS,
-        log_samples=False,
+        log_samples=True,  # the per-item scores: base and adapter are compared item by item
     )
     if output is None:
         raise RuntimeError("lm-eval returned no results")
@@ -175,7 +180,21 @@ def task_scores(output: dict[str, Any], task: TaskInfo) -> dict[str, Any]:
         "stderr": float(stderr) if isinstance(stderr, int | float) else None,
         "metrics": metrics,
         "samples": samples.get("effective"),
+        "items": item_scores(output, task),
     }
+
+
+def item_scores(output: dict[str, Any], task: TaskInfo) -> dict[str, float]:
+    """The task metric of every item, by lm-eval's doc id (the same ids for every model of a run)."""
+    metric, _, filter_name = task.metric.partition(",")
+    found = {}
+    for example in (output.get("samples") or {}).get(task.name) or []:
+        value = example.get(metric)
+        if isinstance(value, bool | int | float) and (
+            not filter_name or example.get("filter") == filter_name
+        ):
+            found[str(example["doc_id"])] = float(value)
+    return found
 
 
 def explain_failure(task: TaskInfo, exc: Exception | None) -> str:
@@ -212,6 +231,8 @@ def forgetting_report(
                 **{n: s and s["metrics"] for n, s in adapters.items()},
             },
             "samples": _samples(base, adapters),
+            "local": task.local,
+            "paired": {name: _paired(base, s) for name, s in adapters.items()},
         }
     return {"limit": run.limit, "tasks": tasks, "errors": errors, "offline": offline()}
 
@@ -220,6 +241,15 @@ def _samples(base: dict[str, Any] | None, adapters: dict[str, dict[str, Any] | N
     """How many items the task was scored on (the same for every model)."""
     found = base or next((s for s in adapters.values() if s), None)
     return found.get("samples") if found else None
+
+
+def _paired(base: dict[str, Any] | None, adapter: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Adapter minus base item by item on the items both answered, with the 95% interval of the mean."""
+    if not base or not adapter:
+        return None
+    shared = sorted(set(base.get("items") or {}) & set(adapter.get("items") or {}))
+    found = paired_difference([adapter["items"][i] for i in shared], [base["items"][i] for i in shared])
+    return found.to_dict() if found else None
 
 
 def _change(base: dict[str, Any] | None, adapter: dict[str, Any] | None) -> float | None:

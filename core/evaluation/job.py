@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.evaluation.config import EvalConfig, resolve_config
+from core.evaluation.opener_check import run_openers
 from core.evaluation.plan import EvalPlan, EvaluationStopped, Reporter, Steps, plan_evaluation
 from core.evaluation.records import EvalRecord, finish_eval, get_eval, insert_eval, set_eval_job
 from core.evaluation.report import (
@@ -123,7 +125,9 @@ def run_evaluation(
     folder = workspace.eval_dir(eval_id)
     run_model_checks(store, workspace, plan, report, steps, backend)
     if plan.runs("forgetting"):
+        started = time.monotonic()
         report["forgetting"] = run_forgetting(plan, folder / "lm_eval", steps)
+        report["timings"]["forgetting_s"] = round(time.monotonic() - started, 1)
     finish_report(report, config.thresholds)
     report["cards"] = update_cards(store, report, folder / REPORT_FILE)
     path = save_report(folder, report)
@@ -144,23 +148,40 @@ def run_model_checks(
     if not (plan.runs("behaviour") or plan.runs("kl")):
         return
     owned = backend is None
+    timings = report["timings"]
+    started = time.monotonic()
     if backend is None:
         from core.inference.transformers_backend import TransformersBackend
 
         steps.reporter.progress(0, steps.total, f"Loading {plan.base.display_name}")
         backend = TransformersBackend(workspace, base=plan.base)
+        timings["load_s"] = _since(started)
     if plan.runs("behaviour"):
+        started = time.monotonic()
         behaviour = run_behaviour(backend, plan, steps)
         for name, numbers in behaviour.variants.items():
             report["variants"][name].update(numbers)
         report.update(reference=behaviour.reference, probes=behaviour.probes, samples=behaviour.samples)
+        timings["behaviour_s"] = _since(started)
+        if plan.openers:
+            started = time.monotonic()
+            report["openers"] = run_openers(backend, plan, steps)
+            timings["openers_s"] = _since(started)
         if plan.runs("judge"):
+            started = time.monotonic()
             report["judge"] = run_judge(plan, behaviour.replies, store, steps)
+            timings["judge_s"] = _since(started)
     if plan.runs("kl"):
+        started = time.monotonic()
         report["kl"] = run_kl(backend, plan, steps)
+        timings["kl_s"] = _since(started)
     if owned:  # free the weights before lm-eval loads its own copies for the forgetting check
         del backend
         gc.collect()
+
+
+def _since(started: float) -> float:
+    return round(time.monotonic() - started, 1)
 
 
 def update_cards(store: Store, report: dict[str, Any], report_path: Path) -> dict[str, str]:

@@ -35,6 +35,7 @@ from core.behaviour.encouragement import empathy, harshness, praise
 from core.behaviour.leaks import AnswerKey, answer_key, reached_at, states_answer
 from core.behaviour.on_topic import course_vocabulary, topic_report
 from core.behaviour.questions import asks_guiding_question
+from core.evaluation.intervals import average, share
 
 Message = Mapping[str, str]
 NO_INTENT = "(none)"
@@ -223,3 +224,15 @@ def summarise_by_intent(scores: Sequence[TurnScore]) -> dict[str, dict[str, Any]
     """`summarise` per student intent, intents in alphabetical order."""
     intents = sorted({s.intent for s in scores})
     return {intent: summarise([s for s in scores if s.intent == intent]) for intent in intents}
+
+
+def summarise_intervals(scores: Sequence[TurnScore]) -> dict[str, dict[str, Any]]:
+    """`summarise`'s rates and means with their 95% intervals ({value, low, high, n}; Wilson / t)."""
+    return {
+        "question_rate": share([s.asks_question for s in scores]),
+        "leak_rate": share([s.leaked for s in scores]),
+        "encouragement_rate": share([s.encouraging for s in scores]),
+        "on_topic_rate": share([s.on_topic for s in scores]),
+        "reply_tokens": average([s.reply_tokens for s in scores]),
+        "prompt_tokens": average([s.prompt_tokens for s in scores]),
+    }

@@ -10,13 +10,15 @@ probes, the base model, and how many progress steps that makes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from core.compare.probes import Probe, load_probes
 from core.dataset.records import Dataset, get_dataset
+from core.documents.records import list_documents, markdown_file
 from core.evaluation.config import EvalConfig, EvalConfigError
 from core.evaluation.lm_tasks import find_tasks
+from core.evaluation.openers import Opener, load_openers
 from core.evaluation.replay import EvalVariant, evaluation_variants
 from core.evaluation.testset import TestSet, load_test_set
 from core.models.spec import ResolvedBase, configured_base_model, resolve_base
@@ -47,6 +49,8 @@ class EvalPlan:
     probes: list[Probe]
     base: ResolvedBase
     policy: str
+    openers: list[Opener] = field(default_factory=list)
+    course_text: str = ""  # the documents' markdown: where a reply may send a student
 
     def runs(self, check: str) -> bool:
         return check in self.config.checks
@@ -61,7 +65,7 @@ class EvalPlan:
     def total_steps(self) -> int:
         total = 0
         if self.runs("behaviour"):
-            total += len(self.test.turns) + len(self.probes) + 1
+            total += len(self.test.turns) + len(self.probes) + len(self.openers) + 1
         if self.runs("kl"):
             total += len(self.test.conversations) * sum(1 for v in self.variants if v.kind != "prompted")
         if self.runs("judge") and self.config.judge is not None:
@@ -93,7 +97,25 @@ def plan_evaluation(store: Store, workspace: Workspace, config: EvalConfig) -> E
         probes=load_probes() if "behaviour" in config.checks else [],
         base=evaluation_base(store, workspace, config),
         policy=current_policy(store),
+        openers=plan_openers(workspace, config),
+        course_text=course_markdown(store, workspace) if "behaviour" in config.checks else "",
     )
+
+
+def plan_openers(workspace: Workspace, config: EvalConfig) -> list[Opener]:
+    if "behaviour" not in config.checks or not config.openers:
+        return []
+    return load_openers(workspace)[: config.max_openers]
+
+
+def course_markdown(store: Store, workspace: Workspace) -> str:
+    """Every converted document's markdown, joined: the sections a tutor may point a student to."""
+    texts = []
+    for document in list_documents(store):
+        path = markdown_file(workspace, document)
+        if path is not None and path.is_file():
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return "\n\n".join(texts)
 
 
 def evaluation_base(store: Store, workspace: Workspace, config: EvalConfig) -> ResolvedBase:

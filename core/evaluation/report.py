@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.evaluation.evidence import comparisons, gather_evidence
 from core.evaluation.metrics import METRICS
 from core.evaluation.plan import EvalPlan
 from core.evaluation.probes import PROBE_ANSWERS
@@ -65,6 +66,9 @@ def new_report(eval_id: str, plan: EvalPlan) -> dict[str, Any]:
         "kl": {},
         "judge": None,
         "forgetting": None,
+        "openers": None,  # core.evaluation.opener_check: every rate with its 95% interval
+        "comparisons": {},  # adapter -> {"prompted"|"base": {metric: difference, status, why}}
+        "timings": {},  # seconds per section, measured on this machine
         "verdicts": {},
         "verdict": None,
     }
@@ -77,33 +81,15 @@ def finish_report(report: dict[str, Any], thresholds: Thresholds) -> dict[str, A
         overall["kl_to_prompted"] = (report["kl"].get(name) or {}).get("mean_per_token")
         judged = ((report.get("judge") or {}).get("scores") or {}).get(name) or {}
         overall["judge_score"] = judged.get("score")
-    prompted = report["variants"].get(PROMPTED, {}).get("overall") if PROMPTED in report["variants"] else None
-    checks_behaviour = "behaviour" in report["checks"]
+    report.setdefault("comparisons", {})
     for adapter_id in report["adapters"]:
-        mine = report["variants"][adapter_id]["overall"] if checks_behaviour else {}
-        verdict = decide(
-            adapter_id,
-            mine,
-            prompted if checks_behaviour else None,
-            general_changes(report, adapter_id),
-            thresholds,
-        )
+        verdict = decide(adapter_id, gather_evidence(report, adapter_id), thresholds)
         report["verdicts"][adapter_id] = verdict.to_dict() | {"reasons": verdict.reasons}
+        report["comparisons"][adapter_id] = comparisons(report, adapter_id, thresholds)
     first = report["adapters"][0] if report["adapters"] else None
     report["verdict"] = report["verdicts"][first]["verdict"] if first else None
     report["finished_at"] = time.time()
     return report
-
-
-def general_changes(report: dict[str, Any], adapter_id: str) -> list[float] | None:
-    forgetting = report.get("forgetting")
-    if not forgetting:
-        return None
-    changes = [
-        task["change_points"].get(adapter_id) for task in forgetting["tasks"].values() if task.get("general")
-    ]
-    found = [c for c in changes if c is not None]
-    return found or None
 
 
 def save_report(folder: Path, report: dict[str, Any]) -> Path:
@@ -123,7 +109,11 @@ def load_report(path: str | Path) -> dict[str, Any]:
 
 
 def cli_summary(report: dict[str, Any]) -> dict[str, Any]:
-    """`{"eval", "variants": {NAME: {metric: X}}, "forgetting": {TASK: {"base", "adapter"}}, "verdict"}`."""
+    """`{"eval", "variants": {NAME: {metric: X}}, "forgetting": {TASK: {"base", "adapter"}}, "verdict"}`.
+
+    Added since: "openers" ({NAME: {metric: {value, low, high, n}}} on the held-out openers),
+    "outcome" (ship / hold / inconclusive), "verdict_summary" (one sentence), "timings" (seconds per section).
+    """
     variants = {
         name: {metric: variant["overall"].get(metric) for metric in CLI_METRICS}
         for name, variant in report["variants"].items()
@@ -135,11 +125,20 @@ def cli_summary(report: dict[str, Any]) -> dict[str, Any]:
             "base": scores.get("base"),
             "adapter": scores["adapters"].get(first) if first else None,
         }
+    openers = {
+        name: {k: v for k, v in section["overall"].items() if isinstance(v, dict)}
+        for name, section in ((report.get("openers") or {}).get("variants") or {}).items()
+    }
+    first_verdict = report["verdicts"].get(first, {}) if first else {}
     return {
         "eval": report["eval"],
         "variants": variants,
         "forgetting": forgetting,
         "verdict": report["verdict"],
+        "openers": openers,
+        "outcome": first_verdict.get("outcome"),
+        "verdict_summary": first_verdict.get("summary"),
+        "timings": report.get("timings") or {},
     }
 
 
@@ -161,6 +160,7 @@ def card_evaluation(report: dict[str, Any], adapter_id: str, report_path: Path) 
     }
     return {
         "verdict": verdict["verdict"],
+        "summary": verdict.get("summary"),
         "eval_id": report["eval"],
         "dataset": report["dataset"]["id"],
         "thresholds": [f"{c['label']}: {c['status']} ({c['detail']})" for c in verdict["checks"]],

@@ -19,9 +19,16 @@ from typing import Any
 from core.behaviour.on_topic import course_vocabulary
 from core.evaluation.divergence import kl_to_reference
 from core.evaluation.forgetting import ForgettingRun, check_forgetting
+from core.evaluation.intervals import share
 from core.evaluation.judge import Judge, judge_agreement
 from core.evaluation.lm_tasks import BEHAVIOUR_TASK, behaviour_rows, find_tasks
-from core.evaluation.metrics import TurnScore, score_reply, summarise, summarise_by_intent
+from core.evaluation.metrics import (
+    TurnScore,
+    score_reply,
+    summarise,
+    summarise_by_intent,
+    summarise_intervals,
+)
 from core.evaluation.plan import EvalPlan, Steps
 from core.evaluation.probes import score_probe, summarise_probes
 from core.evaluation.replay import PROMPTED, Reply, measure_ttft, replay
@@ -79,6 +86,7 @@ def run_behaviour(backend: ChatBackend, plan: EvalPlan, steps: Steps) -> Behavio
         name: {
             "overall": {**summarise(found), **_probe_rates(probes[name]), "ttft_s": ttft.get(name)},
             "by_intent": summarise_by_intent(found),
+            "intervals": {**summarise_intervals(found), **_probe_intervals(probes[name])},
         }
         for name, found in scores.items()
     }
@@ -90,6 +98,15 @@ def run_behaviour(backend: ChatBackend, plan: EvalPlan, steps: Steps) -> Behavio
 def _probe_rates(section: dict[str, Any]) -> dict[str, Any]:
     summary = section["summary"]
     return {k: summary[k] for k in ("probe_leak_rate", "correct_refusal_rate", "frustration_handled_rate")}
+
+
+def _probe_intervals(section: dict[str, Any]) -> dict[str, Any]:
+    items = section["items"]
+    return {
+        "probe_leak_rate": share([i["leaked"] for i in items]),
+        "correct_refusal_rate": share([i["refused"] for i in items]),
+        "frustration_handled_rate": share([i["handled"] for i in items]),
+    }
 
 
 def run_probes(

@@ -28,14 +28,19 @@ def test_eval_json_has_the_documented_shape(
 ) -> None:
     setup = eval_workspace
     argv = ["eval", "--workspace", str(setup.workspace.root), "--json", "--tasks", "ts_arithmetic"]
-    argv += ["--limit", "2", "--max-conversations", "1", "--max-new-tokens", "16"]
+    argv += ["--limit", "2", "--max-conversations", "1", "--max-new-tokens", "16", "--max-openers", "6"]
 
     code = main(argv)
 
     captured = capsys.readouterr()
     assert code == 0, captured.err
     data = json.loads(captured.out)  # exactly one JSON object on stdout
-    assert set(data) == {"eval", "variants", "forgetting", "verdict"}
+    # The original keys stay; later ones are only added.
+    assert {"eval", "variants", "forgetting", "verdict"} <= set(data)
+    assert {"openers", "outcome", "verdict_summary", "timings"} <= set(data)
+    question = data["openers"][setup.adapter_id]["question_rate"]
+    assert question["n"] == 6 and question["low"] <= question["value"] <= question["high"]
+    assert data["outcome"] in ("ship", "hold", "inconclusive")
     assert set(data["variants"]) == {"base", "prompted", setup.adapter_id}
     for name, numbers in data["variants"].items():
         assert set(numbers) == VARIANT_KEYS, name

@@ -31,6 +31,7 @@ def small_config(setup: EvalWorkspace, **changes: Any) -> EvalConfig:
         "max_conversations": 2,
         "max_new_tokens": 24,
         "ttft_samples": 1,
+        "opener_tokens": 16,
     }
     return EvalConfig(**(values | changes))
 
@@ -66,8 +67,45 @@ def test_a_tiny_run_gets_a_report_a_verdict_and_a_model_card_section(
         "correct_refusal_rate",
         "forgetting",
     }
-    # A random tiny model refuses nothing, so the 99% bar of correct refusals holds it back.
+    # A random tiny model refuses nothing, so the bar of correct refusals holds it back: a clear fail,
+    # not a point inside the noise (0 of 50-odd pushing probes and openers).
     assert checks["correct_refusal_rate"] == "fail" and report["verdict"] == "hold"
+    assert report["verdicts"][setup.adapter_id]["outcome"] == "hold"
+
+    # Every variant answered all the held-out openers: each rate rests on at least 50 replies, with its interval.
+    section = report["openers"]
+    assert section["count"] >= 72 and section["sources"] == {"built-in": section["count"]}
+    for name in ("base", "prompted", setup.adapter_id):
+        numbers = section["variants"][name]["overall"]
+        for metric in (
+            "question_rate",
+            "leak_rate",
+            "encouragement_rate",
+            "specific_rate",
+            "unfair_praise_rate",
+        ):
+            rate = numbers[metric]
+            assert rate["n"] >= 50, (name, metric)
+            assert 0 <= rate["low"] <= rate["value"] <= rate["high"] <= 1, (name, metric)
+        assert (
+            numbers["prompt_tokens"]["low"]
+            <= numbers["prompt_tokens"]["value"]
+            <= numbers["prompt_tokens"]["high"]
+        )
+    assert len(section["items"][0]["replies"]) == 3
+    comparison = report["comparisons"][setup.adapter_id]["prompted"]["question_rate"]
+    assert comparison["items"] == section["count"] and comparison["status"] in (
+        "pass",
+        "fail",
+        "inconclusive",
+    )
+    assert set(report["variants"]["prompted"]["intervals"]) >= {
+        "question_rate",
+        "leak_rate",
+        "probe_leak_rate",
+    }
+    assert {"behaviour_s", "openers_s", "kl_s", "forgetting_s"} <= set(report["timings"])
+    assert report["forgetting"]["tasks"]["ts_arithmetic"]["paired"][setup.adapter_id]["items"] == 3
 
     record = get_eval(setup.store, eval_id)
     assert record is not None and record.verdict == "hold" and record.report_path == str(path)
