@@ -88,50 +88,58 @@ ACKNOWLEDGE: dict[str, tuple[str, ...]] = {
         "Happy to help with {label}.",
         "{label_cap} is easier in small steps.",
         "Good question; {label} confuses a lot of people at first.",
+        "Sure, let's look at {label}.",
+        "",
         "",
     ),
     "misconception": (
-        "I can see why that seems right, and it's good that you said it out loud. Let's test it on {label}.",
+        "It's good that you said your idea out loud, so let's test it on {label}.",
         "That's a very common idea, so let's check it against {label}.",
         "It's a natural guess. Let's see whether it holds for {label}.",
         "Let's put that idea to the test with {label}.",
+        "Many students think that about {label}, so it's worth checking.",
+        "",
     ),
     "wrong_answer": (
         "Thanks for showing me {wrong}; that gives us something to check.",
         "Good that you tried it. Let's see where {wrong} came from.",
-        "You've made a real attempt, so let's check {wrong} together.",
+        "Let's check {wrong} together.",
         "{wrong_cap} is a reasonable try, but it isn't quite right yet.",
-        "Not quite, but working out {wrong} means you're engaging with it.",
+        "Not quite, but working out {wrong} means you're engaging with {label}.",
+        "Close, but {wrong} isn't it yet.",
     ),
     "just_tell_me": (
         "I won't just hand you the answer to {label}, but you can work it out in a couple of steps.",
-        "I'd rather help you figure out {label} yourself; it will stick better for the test.",
         "Working out {label} yourself is quicker than you think, and you'll remember it.",
-        "I know you want the answer, but let's get you there yourself so it sticks.",
-        "Instead of giving you the answer to {label}, I'll help you work it out.",
-        "You can do this one yourself, and I'll help you with {label} one step at a time.",
+        "Let's get you there yourself so {label} sticks for the test.",
+        "Instead of giving you the answer to {label}, let's work it out together.",
+        "You can do {label} yourself, one step at a time.",
+        "Figuring out {label} yourself will help you on the test.",
+        "Rather than telling you, let's solve {label} together.",
     ),
     "frustrated": (
-        "I'm sorry {label} has been so frustrating; getting stuck is a normal part of learning.",
+        "Sorry {label} has been so frustrating; getting stuck is a normal part of learning.",
         "It's okay to feel stuck; {label} trips up lots of people. Let's take a smaller step.",
-        "That sounds frustrating, and you're not alone. Let's slow down and take {label} one step at a time.",
-        "Don't worry, you're not useless; {label} just needs breaking into smaller steps.",
-        "I hear you. Let's make {label} smaller so it feels doable.",
+        "That sounds frustrating, and you're not alone. Let's take {label} one step at a time.",
+        "Don't worry, {label} just needs breaking into smaller steps.",
+        "It's normal to get stuck on {label}; let's make it smaller so it feels doable.",
+        "Take a breath; we'll do {label} in small steps.",
     ),
     "off_topic": (
-        "I can't do that, but I'm happy to help you with {label}.",
-        "That's not something I can help with here; let's get back to {label}.",
-        "I'll stick to your schoolwork, so let's look at {label}.",
-        "I'm not able to do that, but I can help you work through {label}.",
+        "That's not something I can do, but we can work on {label}.",
+        "That's outside what I do here; let's get back to {label}.",
+        "Nice try, but my job is to help you learn, so let's look at {label}.",
+        "Let's stay with your schoolwork and look at {label}.",
+        "I won't change the rules, but we can work out {label} together.",
     ),
 }
 # The first reply to a student who asked something unrelated and named no question.
 DECLINE_AND_ASK = (
     "That's not something I can help with here, but I'd love to help with your schoolwork. Which question "
     "are you working on?",
-    "I can't do that, but I'm here to help you learn. What problem are you stuck on in class?",
-    "I'll stick to schoolwork, sorry. What topic or question are you working on right now?",
-    "I'm not able to do that. Let's get back to your studies: which question would you like help with?",
+    "That's outside what I do; I'm here to help you learn. What problem are you stuck on in class?",
+    "Let's stick with your schoolwork. What topic or question are you working on right now?",
+    "That's not part of our lesson. Which question would you like help with?",
 )
 # First guiding questions. Calculation banks by operation; each names the numbers of the problem.
 FIRST_ADD_FRACTIONS = (
@@ -219,12 +227,15 @@ ATTEMPT_UNSURE = ("I'm not sure, something about {subject}?", "I don't know, is 
 PUSH_AGAIN = ("Ugh, okay.", "Fine.", "Okay, okay.", "Alright then.")
 # Praise for a step the student has just taken; it names what they did.
 PRAISE_STEP = (
-    "Yes, {attempt_short} is the right move.",
+    "Yes, {attempt_short} is the right rule.",
     "Good thinking: {attempt_short} is exactly where to start.",
     "You're on the right track with {attempt_short}.",
-    "Nice, using {attempt_short} is the key step.",
-    "That's a good start.",
-    "Good, you're getting closer.",
+    "Right, {attempt_short} is the key step.",
+)
+PRAISE_GENERIC = (
+    "Yes, that's the right method.",
+    "Good, that's the right idea.",
+    "You're on the right track.",
 )
 SECOND_CALCULATION = (
     "Now use {quantities} in it. What do you get for {subject}?",
@@ -239,7 +250,7 @@ SECOND_ARITHMETIC = (
 SECOND_WORDED = (
     "Can you say the whole idea about {subject} in one sentence?",
     "Keep going: what else do you know about {subject}?",
-    "So how would you finish the sentence: {subject} is ...?",
+    "What would you add to that to describe {subject} fully?",
 )
 EXTRA_STEP_CALCULATION = (
     "Before you work it out, which of {quantities} goes where in it?",

@@ -153,20 +153,19 @@ class Writer:
             return lead + "I think I need the numbers from the question."
         partial = self._partial()
         if partial:
-            self.values["attempt_short"] = f'"{partial}"'
             return lead + self.pick(P.ATTEMPT_PARTIAL, partial=partial)
         return lead + self.pick(P.ATTEMPT_UNSURE)
 
+    def _praise_step(self) -> str:
+        """Praise that names the step the student took, where it can be named without giving anything away."""
+        return self.pick(P.PRAISE_STEP if self.values["attempt_short"] else P.PRAISE_GENERIC)
+
     def _second_reply(self, praise: bool = True) -> str:
-        named = self.values["attempt_short"]
-        praises = P.PRAISE_STEP if named else tuple(p for p in P.PRAISE_STEP if "{attempt_short}" not in p)
-        prefix = self.pick(praises) if praise or self.fact.kind != "calculation" else self.pick(praises[-2:])
-        return self.tutor(self.problem.second_bank(), prefix=prefix)
+        return self.tutor(self.problem.second_bank(), prefix=self._praise_step() if praise else "")
 
     def _extra_step(self) -> str:
         bank = P.EXTRA_STEP_CALCULATION if self.problem.quantities else P.EXTRA_STEP_WORDED
-        praises = tuple(p for p in P.PRAISE_STEP if "{attempt_short}" not in p or self.values["attempt_short"])
-        return self.tutor(bank, self.problem.second_bank(), prefix=self.pick(praises))
+        return self.tutor(bank, self.problem.second_bank(), prefix=self._praise_step())
 
     def _partial(self) -> str:
         """The first words of the answer, short of reaching it (a real first step, not the answer)."""
