@@ -31,6 +31,7 @@ from core.synth.filters import REASON_LABELS
 from core.synth.intents import MixError, StudentMix
 from core.synth.job import GenerationStart, resume_generation, submit_generation
 from core.synth.pipeline import ItemResult, preview_examples
+from core.synth.quality import run_substance
 from core.synth.records import get_run, item_counts, reason_counts
 from core.synth.teacher_config import TeacherConfig, TeacherConfigError, discover_model, parse_teacher
 
@@ -195,6 +196,13 @@ def _follow(ctx: CliContext, start: GenerationStart, no_wait: bool) -> CommandRe
         text += f" {data['remaining']} left: tutor-studio generate --resume {start.run_id}"
     if job.error:
         text += f"\n{job.error}"
+    substance = data["substance"]
+    if substance["conversations"]:
+        text += (
+            f"\nSubstance of the kept conversations: {substance['specific']:.0%} of tutor turns ask about the "
+            f"student's problem; the most common opening starts {substance['top_opening']:.0%} of them."
+        )
+    text += "".join(f"\nWarning: {warning}" for warning in substance["warnings"])
     return CommandResult(
         data, text, exit_code=0 if job.state in ("succeeded", "queued", "starting", "running") else 1
     )
@@ -236,6 +244,8 @@ def summary(ctx: CliContext, run_id: str, job: Job) -> dict[str, Any]:
         "seconds": result.get("seconds", round(job.elapsed_s(), 2)),
         "reasons": reason_counts(ctx.store, run_id),
         "error": job.error,
+        # How the kept conversations read: what a tutor trained on them will learn (core/synth/quality.py).
+        "substance": run_substance(ctx.store, ctx.workspace, run_id).to_dict(),
     }
 
 

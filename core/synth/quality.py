@@ -14,6 +14,7 @@ figures a teacher sees in the Generate tab predict what the adapter will do.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -73,6 +74,17 @@ class SubstanceFigures:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "warnings": self.warnings}
+
+
+def run_substance(store: Store, workspace: Workspace, run_id: str) -> SubstanceFigures:
+    """The substance figures of the conversations a generation run kept (its examples as they are now)."""
+    rows = store.query(
+        "SELECT e.messages FROM generation_items AS g JOIN examples AS e ON e.id = g.example_id "
+        "WHERE g.run_id = ? AND g.state = 'kept'",
+        (run_id,),
+    )
+    conversations = [json.loads(row["messages"]) for row in rows]
+    return measure_substance(conversations, course_markdown(store, workspace))
 
 
 def course_markdown(store: Store, workspace: Workspace) -> str:
