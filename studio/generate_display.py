@@ -16,6 +16,7 @@ from core.documents.records import Chunk
 from core.synth.filters import REASON_LABELS
 from core.synth.intents import INTENT_INFO
 from core.synth.pipeline import ItemResult
+from core.synth.quality import SubstanceFigures
 from core.synth.records import GenerationItem, GenerationRun
 from core.synth.status import RunStatus, Selection, SourceDocument
 from studio.display import STATE_LABELS, format_duration
@@ -147,7 +148,35 @@ def progress_html(status: RunStatus | None, at: float | None = None) -> str:
     return (
         f'<div id="generate-status"><b>{html.escape(state)}</b> · teacher: {html.escape(status.run.teacher)}'
         f'<br><progress class="ts-progress" style="width:100%;height:12px" value="{fraction:.3f}" max="1"></progress>'
-        f"<div>{counters}</div>{error}{hint}</div>"
+        f"<div>{counters}</div>{error}{hint}{substance_html(status.substance)}</div>"
+    )
+
+
+def substance_html(figures: SubstanceFigures | None) -> str:
+    """What the kept conversations will teach: the four substance figures, and warnings to act on."""
+    if figures is None or not figures.conversations:
+        return ""
+    items = [
+        ("About the student's problem", f"{figures.specific:.0%} of tutor turns", "specific"),
+        ("Same opening", f"{figures.top_opening:.0%} of conversations at most", "top-opening"),
+        ("Points to missing sections", str(figures.ungrounded), "ungrounded"),
+        ("Praise before any attempt", str(figures.unfair_praise), "unfair-praise"),
+    ]
+    cells = "".join(
+        f'<span style="{COUNTER}" title="{html.escape(label)}"><span class="ts-muted" style="font-size:0.8rem">'
+        f'{html.escape(label)}</span><br><b class="generate-substance-{key}">{html.escape(value)}</b></span>'
+        for label, value, key in items
+    )
+    warnings = "".join(f'<div class="ts-warning">{html.escape(w)}</div>' for w in figures.warnings)
+    verdict = (
+        ""
+        if warnings
+        else '<p class="ts-muted">These conversations are about each student\'s problem and varied: '
+        "good material for training.</p>"
+    )
+    return (
+        '<div id="generate-substance" style="margin-top:8px"><b>What a tutor trained on the kept conversations '
+        f"will learn</b><div>{cells}</div>{warnings}{verdict}</div>"
     )
 
 

@@ -40,7 +40,7 @@ OPENERS: dict[str, tuple[str, ...]] = {
         "{q} Is it {wrong}?",
         "I tried this one: {q_lower} My answer is {wrong}.",
         "{q} i think its {wrong}",
-        "For \"{q}\" I put {wrong} but it was marked wrong. Why?",
+        'For "{q}" I put {wrong} but it was marked wrong. Why?',
         "{q} I worked it out as {wrong}, is that right?",
     ),
     "just_tell_me": (

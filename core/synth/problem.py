@@ -100,8 +100,12 @@ def describe_problem(fact: Fact) -> Problem:
         if match:
             subject = match.group("subject")
             can = match.re is CONDITION_CAN
-            label = f"when {subject} can be {match.group('adj')}" if can else f"{match.group('adj')} {subject}"
-            return Problem("condition", _strip_count(label), subject, adj=match.group("adj"), condition_can=can)
+            label = (
+                f"when {subject} can be {match.group('adj')}" if can else f"{match.group('adj')} {subject}"
+            )
+            return Problem(
+                "condition", _strip_count(label), subject, adj=match.group("adj"), condition_can=can
+            )
         return Problem("condition", fact.subject, fact.subject)
     if fact.kind == "reason":
         why = REASON_WHY.match(fact.question)
@@ -116,7 +120,9 @@ def describe_problem(fact: Fact) -> Problem:
 
 def _calculation(fact: Fact) -> Problem:
     subject = re.sub(r"^its\b", "the", fact.subject.strip())
-    written = re.sub(r"\s+", "", fact.setup) and re.sub(r"\s+", "", fact.setup) in re.sub(r"\s+", "", fact.question)
+    written = re.sub(r"\s+", "", fact.setup) and re.sub(r"\s+", "", fact.setup) in re.sub(
+        r"\s+", "", fact.question
+    )
     match = TWO_OPERANDS.match(fact.setup) if written else None
     if match:
         operator = match.group("op").strip()

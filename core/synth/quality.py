@@ -20,9 +20,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from core.behaviour.refusals import asks_for_answer
-from core.documents.records import list_documents, markdown_file
-from core.paths import Workspace
-from core.store import Store
 from core.behaviour.substance import (
     effort_praise,
     opening_share,
@@ -30,6 +27,9 @@ from core.behaviour.substance import (
     student_attempted,
     ungrounded_references,
 )
+from core.documents.records import list_documents, markdown_file
+from core.paths import Workspace
+from core.store import Store
 
 Message = Mapping[str, str]
 # Below these a teacher is warned before training (the tutor benchmark's targets for the trained tutor).
@@ -85,6 +85,23 @@ def run_substance(store: Store, workspace: Workspace, run_id: str) -> SubstanceF
     )
     conversations = [json.loads(row["messages"]) for row in rows]
     return measure_substance(conversations, course_markdown(store, workspace))
+
+
+_CACHE: dict[tuple[str, str, int, float], SubstanceFigures] = {}
+
+
+def cached_run_substance(store: Store, workspace: Workspace, run_id: str) -> SubstanceFigures:
+    """run_substance, measured again only when the run's kept examples changed (the tab polls every second)."""
+    row = store.query_one(
+        "SELECT count(*) AS n, coalesce(max(e.updated_at), 0) AS changed FROM generation_items AS g "
+        "JOIN examples AS e ON e.id = g.example_id WHERE g.run_id = ? AND g.state = 'kept'",
+        (run_id,),
+    )
+    key = (str(workspace.root), run_id, int(row["n"]) if row else 0, float(row["changed"]) if row else 0.0)
+    if key not in _CACHE:
+        _CACHE.clear()  # one run is shown at a time
+        _CACHE[key] = run_substance(store, workspace, run_id)
+    return _CACHE[key]
 
 
 def course_markdown(store: Store, workspace: Workspace) -> str:

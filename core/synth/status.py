@@ -11,7 +11,7 @@ Everything here reads the store; nothing starts or stops a run.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.dataset.records import Example, get_example
 from core.documents.records import Chunk, chunk_counts, list_chunks, list_documents
@@ -19,6 +19,7 @@ from core.jobs import Job, find_job, queue_position, reconcile_jobs
 from core.paths import Workspace
 from core.store import Store
 from core.synth.config import SynthConfig, SynthError, select_chunks
+from core.synth.quality import SubstanceFigures, cached_run_substance
 from core.synth.records import (
     GenerationItem,
     GenerationRun,
@@ -51,6 +52,7 @@ class RunStatus:
     eta_s: float | None
     latest_kept: list[Example]
     latest_filtered: list[GenerationItem]
+    substance: SubstanceFigures | None = None  # of the kept conversations, once the run has finished
 
     @property
     def done(self) -> int:
@@ -127,6 +129,8 @@ def generate_overview(store: Store, workspace: Workspace, run_id: str | None = N
     runs = list_runs(store)
     chosen = run_id if run_id and any(r.id == run_id for r in runs) else (runs[0].id if runs else None)
     status = run_status(store, chosen) if chosen else None
+    if status is not None and not status.is_active and status.counts["kept"]:
+        status = replace(status, substance=cached_run_substance(store, workspace, status.run.id))
     return GenerateOverview(source_documents(store), runs, status)
 
 

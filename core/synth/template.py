@@ -15,15 +15,14 @@ is replaced by a plainer one.
 from __future__ import annotations
 
 import random
-import re
 from functools import lru_cache
 
 from core.behaviour.leaks import AnswerKey, answer_key, states_answer, student_reached
 from core.behaviour.normalise import STOPWORDS, content_words
 from core.synth import phrasings as P
 from core.synth.facts import Fact, extract_facts
-from core.synth.problem import describe_problem
 from core.synth.intents import Intent
+from core.synth.problem import describe_problem
 from core.synth.teachers import Derivation, Message, NoFactError, SourceChunk
 
 TEMPLATE_LABEL = "template"
