@@ -47,6 +47,9 @@ ACTIVE_STATES: tuple[JobState, ...] = ("queued", "starting", "running")
 FINISHED_STATES: tuple[JobState, ...] = ("succeeded", "failed", "cancelled", "stopped", "interrupted")
 # Jobs that hold the accelerator (training, evaluation) run one at a time; others queue.
 GPU = "gpu"
+# How many jobs of a resource may run at once (1 unless named here). Document conversions get two
+# lanes, so one huge upload converting in one lane never holds up the small files behind it.
+RESOURCE_SLOTS: dict[str, int] = {"documents": 2}
 STARTING_TIMEOUT_S = 120.0
 
 
@@ -244,13 +247,15 @@ def claim_next_queued(store: Store, target: str | None = None) -> str | None:
             f"SELECT id, resource FROM jobs WHERE state = 'queued' {where} ORDER BY created_at", params
         ).fetchall()
         busy = {
-            row["resource"]
+            row["resource"]: row["n"]
             for row in conn.execute(
-                "SELECT resource FROM jobs WHERE state IN ('starting','running') AND resource IS NOT NULL"
+                "SELECT resource, COUNT(*) AS n FROM jobs WHERE state IN ('starting','running') "
+                "AND resource IS NOT NULL GROUP BY resource"
             )
         }
         for row in rows:
-            if row["resource"] is not None and row["resource"] in busy:
+            resource = row["resource"]
+            if resource is not None and busy.get(resource, 0) >= RESOURCE_SLOTS.get(resource, 1):
                 continue
             conn.execute(
                 "UPDATE jobs SET state = 'starting', started_at = ? WHERE id = ?", (now(), row["id"])

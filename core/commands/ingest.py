@@ -68,7 +68,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
 
 def wait_for_conversions(ctx: CliContext, outcomes: list[IngestOutcome]) -> None:
     """Wait for every submitted job, reporting each change of its progress message on stderr."""
-    pending = {o.job_id: o.file for o in outcomes if o.status == "queued" and o.job_id}
+    # "exists" too: the same content uploaded a moment earlier may still be converting; wait for it.
+    pending = {o.job_id: o.file for o in outcomes if o.status in ("queued", "exists") and o.job_id}
     last_message: dict[str, str] = {}
     last_reconcile = time.monotonic()
     while pending:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from core.documents.limits import DocumentRejected
 from core.documents.tokens import TextTokenCounter
 
 DEFAULT_CHUNK_TOKENS = 350
@@ -52,16 +53,33 @@ def check_chunk_tokens(value: int) -> int:
 
 
 def chunk_document(
-    document: Any, counter: TextTokenCounter, target_tokens: int = DEFAULT_CHUNK_TOKENS
+    document: Any,
+    counter: TextTokenCounter,
+    target_tokens: int = DEFAULT_CHUNK_TOKENS,
+    *,
+    max_chunks: int | None = None,
+    name: str = "The document",
 ) -> list[ChunkDraft]:
-    """Chunks in reading order, each at most `target_tokens` long (a single word never is split)."""
+    """Chunks in reading order, each at most `target_tokens` long (a single word never is split).
+
+    Pieces stream through splitting and merging; past `max_chunks` chunks it stops at once with
+    DocumentRejected, so a huge document costs neither the time nor the memory of cutting it all."""
     target = check_chunk_tokens(target_tokens)
     sized = (
         piece
         for headings, text in document_pieces(document)
         for piece in split_piece(headings, text, counter, target)
     )
-    return merge_pieces(sized, counter, target)
+    drafts: list[ChunkDraft] = []
+    for draft in merge_pieces(sized, counter, target):
+        drafts.append(draft)
+        if max_chunks is not None and len(drafts) > max_chunks:
+            raise DocumentRejected(
+                f"{name} makes more than {max_chunks:,} chunks of about {target} tokens, more than the "
+                f"{max_chunks:,}-chunk limit for one document. Split it into smaller files (for example one "
+                "per chapter), or choose a larger chunk size, and upload it again."
+            )
+    return drafts
 
 
 def document_pieces(document: Any) -> Iterator[tuple[list[str], str]]:
@@ -131,21 +149,26 @@ def _split_table(text: str, counter: TextTokenCounter, target: int) -> list[str]
     return ["\n".join([*header, *part]) for part in parts]
 
 
-def merge_pieces(pieces: Iterable[ChunkDraft], counter: TextTokenCounter, target: int) -> list[ChunkDraft]:
+def merge_pieces(
+    pieces: Iterable[ChunkDraft], counter: TextTokenCounter, target: int
+) -> Iterator[ChunkDraft]:
     """Join neighbours with the same heading path while the result stays within `target` tokens.
 
     Sizes add up (the tokenizers split at line breaks, so no token spans the separator); each merged
-    chunk is counted exactly once at the end, so the stored counts are the tokenizer's own."""
+    chunk is counted exactly once, so the stored counts are the tokenizer's own. A generator: only
+    the group being filled is held, and each chunk is given out as soon as it is complete."""
     separator = counter.count(PIECE_SEPARATOR)
-    groups: list[list[ChunkDraft]] = []
+    group: list[ChunkDraft] = []
     for piece in pieces:
-        last = groups[-1] if groups else None
-        fits = last is not None and sum(p.token_count + separator for p in last) + piece.token_count <= target
-        if last is not None and fits and last[0].heading_path == piece.heading_path:
-            last.append(piece)
-        else:
-            groups.append([piece])
-    return [_joined(group, counter) for group in groups]
+        fits = bool(group) and sum(p.token_count + separator for p in group) + piece.token_count <= target
+        if fits and group[0].heading_path == piece.heading_path:
+            group.append(piece)
+            continue
+        if group:
+            yield _joined(group, counter)
+        group = [piece]
+    if group:
+        yield _joined(group, counter)
 
 
 def _joined(group: list[ChunkDraft], counter: TextTokenCounter) -> ChunkDraft:

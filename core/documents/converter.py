@@ -298,6 +298,6 @@ def time_limit(seconds: float | None, name: str) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
     if expired:
         raise ConversionTimeout(
-            f"Converting {name} took longer than the {seconds:g} s limit for one document. Split it into "
-            "smaller files (for example one per chapter) and upload those."
+            f"Converting {name} (reading it and cutting it into chunks) took longer than the {seconds:g} s "
+            "limit for one document. Split it into smaller files (for example one per chapter) and upload those."
         )

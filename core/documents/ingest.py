@@ -6,7 +6,8 @@
 
 Every check in core/documents/limits.py runs here, before a job is submitted, so a bad file gets its
 message at once and the other files go on. Conversion jobs (kind "documents.convert") share the
-resource "documents": they run one at a time, in one warm process (core/documents/worker.py).
+resource "documents": two run at a time (core.jobs.RESOURCE_SLOTS), each lane a warm process
+(core/documents/worker.py), so one huge file never holds up the small files of the same upload.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -30,9 +31,9 @@ from core.documents.records import (
     set_document_deleted,
     update_document,
 )
-from core.jobs import submit_job
+from core.jobs import Job, find_job, submit_job
 from core.paths import Workspace, write_atomic
-from core.store import Store, new_id
+from core.store import Store, new_id, now
 
 JOB_KIND = "documents.convert"
 JOB_RESOURCE = "documents"
@@ -170,6 +171,7 @@ def _known_content(
 ) -> IngestOutcome:
     """Same content as a document already here: report it, restore it, or retry a failed conversion."""
     same = f"same content as “{existing.name}”"
+    existing = settle_ended_conversion(store, existing)
     if existing.status == "error" and not existing.is_deleted:
         stored = original_path(workspace, existing)
         if not stored.is_file():
@@ -179,14 +181,52 @@ def _known_content(
         job_id = submit_conversion(
             store, workspace, existing.id, name, chunk_tokens=chunk_tokens, limits=limits
         )
-        message = f"{name}: converting it again ({same}; the last attempt failed)."
+        last = "was cancelled" if "cancelled" in (existing.error or "") else "failed"
+        message = f"{name}: converting it again ({same}; the last attempt {last})."
         return IngestOutcome(name, "queued", message, existing.id, job_id)
     if existing.is_deleted:
         set_document_deleted(store, existing.id, deleted=False)
         message = f"{name} was in the deleted documents ({same}); it has been restored, not converted again."
         return IngestOutcome(name, "exists", message, existing.id, existing.job_id)
+    if existing.status in ("queued", "converting"):
+        # Another upload of the same content is converting it right now: wait on that job.
+        message = f"{name}: {same} is being converted right now; it is not converted twice."
+        return IngestOutcome(name, "exists", message, existing.id, existing.job_id)
     message = f"{name} already exists ({same}), so it was not converted again."
     return IngestOutcome(name, "exists", message, existing.id, existing.job_id)
+
+
+def settle_ended_conversion(store: Store, document: Document) -> Document:
+    """A document still 'queued' or 'converting' whose job has ended (cancelled, failed, killed) is
+    marked as an error now, with the reason, instead of waiting for the next reconcile."""
+    if document.status not in ("queued", "converting"):
+        return document
+    job = find_job(store, document.job_id)
+    if job is None or job.is_active or job.state == "succeeded":
+        return document
+    message = ended_conversion_message(document.name, job)
+    if fail_unfinished(store, document.id, message):
+        return replace(document, status="error", error=message)
+    return get_document(store, document.id) or document
+
+
+def fail_unfinished(store: Store, document_id: str, message: str) -> bool:
+    """Mark a document as failed only if it is still unfinished (a compare-and-set: a conversion that
+    saved its chunks in the meantime is never overwritten). True when it was marked."""
+    with store.transaction() as conn:
+        cursor = conn.execute(
+            "UPDATE documents SET status = 'error', error = ?, updated_at = ? "
+            "WHERE id = ? AND status IN ('queued', 'converting')",
+            (message, now(), document_id),
+        )
+        return cursor.rowcount == 1
+
+
+def ended_conversion_message(name: str, job: Job) -> str:
+    if job.state in ("cancelled", "stopped"):
+        return f"{name}: the conversion was cancelled. Upload the file again to convert it."
+    reason = job.error or job.message or job.state
+    return f"{name}: the conversion stopped before it finished ({reason}). Upload the file again to retry."
 
 
 def submit_conversion(

@@ -5,7 +5,7 @@ what is wrong and how to fix it.
     checked.kind, checked.sha256, checked.pages
 
 Size, emptiness, the extension against the content, encrypted or damaged files, the page (slide)
-count, and for Office files the zip's member count and declared uncompressed size (zip bombs).
+count, the amount of text, and for Office files the zip's member count and declared uncompressed size (zip bombs).
 Fast and docling-free: it runs in the upload handler, so a bad file never reaches a job.
 """
 
@@ -51,7 +51,11 @@ class DocumentLimits:
     max_members: int = 5000
     max_compression_ratio: float = 200.0  # per member; real documents stay well below
     ratio_floor_bytes: int = 10 * MB  # smaller members may be as compressible as they like
-    timeout_s: float = 300.0  # per document, enforced by the conversion job
+    # About 2,500 pages of text: a whole textbook. Larger text files are refused before any work starts.
+    max_characters: int = 5_000_000
+    # Chunking stops (and the document is refused) past this many chunks, so memory stays bounded.
+    max_chunks: int = 20_000
+    timeout_s: float = 300.0  # per document, conversion and chunking together, enforced by the job
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ def check_file(path: Path, name: str, limits: DocumentLimits | None = None) -> C
         pages = _check_office(path, name, kind, found, limits)
     else:
         pages = None
-        _check_text(path, name, kind, found)
+        _check_text(path, name, kind, found, limits)
     return CheckedFile(kind=kind, size_bytes=size, sha256=file_sha256(path), pages=pages)
 
 
@@ -250,13 +254,24 @@ def _ole_rejection(path: Path, name: str, kind: FileKind) -> DocumentRejected:
     )
 
 
-def _check_text(path: Path, name: str, kind: FileKind, found: str) -> None:
+def _check_text(path: Path, name: str, kind: FileKind, found: str, limits: DocumentLimits) -> None:
     if found != "text":
         raise _mismatch(name, kind, _office_kind(path) if found == "zip" else found)
     text = decode_text(path.read_bytes())
+    check_characters(name, len(text), limits)
     if not text.strip():
         raise DocumentRejected(
             f"{name} contains no text, only blank space. Check that it was saved completely."
         )
     if kind != "html" and looks_like_html(text):
         raise _mismatch(name, kind, "html")
+
+
+def check_characters(name: str, characters: int, limits: DocumentLimits) -> None:
+    """Refuse a document with more text than one document may have (checked before and after conversion)."""
+    if characters > limits.max_characters:
+        raise DocumentRejected(
+            f"{name} has {characters:,} characters of text, more than the {limits.max_characters:,}-character "
+            "limit for one document (about 2,500 pages). Split it into smaller files (for example one per "
+            "chapter) and upload those."
+        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.documents.ingest import JOB_KIND
+from core.documents.ingest import JOB_KIND, ended_conversion_message, fail_unfinished
 from core.documents.records import (
     Chunk,
     Document,
@@ -19,7 +19,6 @@ from core.documents.records import (
     list_chunks,
     list_documents,
     markdown_file,
-    update_document,
 )
 from core.jobs import Job, find_job, job_from_row, queue_position, reconcile_jobs
 from core.paths import Workspace
@@ -106,11 +105,15 @@ def reconcile_documents(store: Store, workspace: Workspace) -> list[str]:
             continue
         if job is not None and (job.is_active or job.state == "succeeded"):
             continue
-        reason = (job.error or job.message) if job is not None else "it was never started"
-        message = f"{document.name}: the conversion stopped before it finished ({reason}). Upload the file again to retry."
-        with store.transaction() as conn:
-            update_document(conn, document.id, status="error", error=message)
-        failed.append(document.id)
+        if job is None:
+            message = (
+                f"{document.name}: the conversion stopped before it finished (it was never started). "
+                "Upload the file again to retry."
+            )
+        else:
+            message = ended_conversion_message(document.name, job)
+        if fail_unfinished(store, document.id, message):
+            failed.append(document.id)
     return failed
 
 

@@ -16,12 +16,12 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from core.documents.chunking import DEFAULT_CHUNK_TOKENS, ChunkDraft, chunk_document
-from core.documents.converter import Conversion, ConversionFailed, convert_file
-from core.documents.limits import DocumentLimits, DocumentRejected
+from core.documents.converter import Conversion, ConversionFailed, convert_file, time_limit
+from core.documents.limits import DocumentLimits, DocumentRejected, check_characters
 from core.documents.records import (
     Document,
     get_document,
@@ -110,8 +110,12 @@ def process_document(
     rechunk: bool = False,
     progress: Progress | None = None,
     check_stop: Callable[[], None] | None = None,
+    limits: DocumentLimits | None = None,
 ) -> ConversionReport:
-    """Convert a stored document (again, for a re-chunk) and save its markdown and chunks."""
+    """Convert a stored document (again, for a re-chunk) and save its markdown and chunks.
+
+    `timeout_s` bounds conversion and chunking together; the text and chunk budgets of `limits` are
+    checked as soon as the converted text is known, before any chunk is stored."""
     started = time.monotonic()
     document = get_document(store, document_id)
     if document is None:
@@ -119,19 +123,25 @@ def process_document(
     report = QuietProgress(progress)
     steps = (document.pages or 1) + 1
     # No 'converting' write here: the running job already says so, and every commit costs an fsync.
+    limits = replace(limits or DocumentLimits(), timeout_s=timeout_s or 0)
     try:
-        conversion = convert_file(
-            original_path(workspace, document),
-            document.file_type,  # type: ignore[arg-type]
-            document.name,
-            progress=lambda done, total, message: report(done, None if total is None else steps, message),
-            timeout_s=timeout_s,
-        )
-        if check_stop:
-            check_stop()
-        report(steps - 1, steps, "Splitting into chunks")
-        counter = text_token_counter(store, workspace)
-        drafts = chunk_document(conversion.document, counter, chunk_tokens)
+        # One limit for reading and cutting: a huge document used to pass the limit in its conversion
+        # and then spend minutes more in chunking while every other upload waited.
+        with time_limit(limits.timeout_s, document.name):
+            conversion = convert_file(
+                original_path(workspace, document),
+                document.file_type,  # type: ignore[arg-type]
+                document.name,
+                progress=lambda done, total, message: report(done, None if total is None else steps, message),
+            )
+            if check_stop:
+                check_stop()
+            check_characters(document.name, text_characters(conversion.document), limits)
+            report(steps - 1, steps, "Splitting into chunks")
+            counter = text_token_counter(store, workspace)
+            drafts = chunk_document(
+                conversion.document, counter, chunk_tokens, max_chunks=limits.max_chunks, name=document.name
+            )
         if not drafts:
             raise DocumentRejected(_no_text_message(document, conversion))
         markdown_rel = _write_markdown(workspace, document, conversion)
@@ -149,6 +159,11 @@ def process_document(
         warning=conversion.warning,
         seconds=round(time.monotonic() - started, 3),
     )
+
+
+def text_characters(document: Any) -> int:
+    """How much text a converted document holds (what the character budget counts)."""
+    return sum(len(getattr(item, "text", "") or "") for item in getattr(document, "texts", []))
 
 
 def _no_text_message(document: Document, conversion: Conversion) -> str:

@@ -69,7 +69,7 @@ def test_the_same_content_is_converted_once(store: Store, workspace: Workspace, 
     assert len(list_jobs(store, kind="documents.convert")) == 1
 
 
-def test_one_warm_process_converts_a_whole_batch(store: Store, workspace: Workspace, tmp_path: Path) -> None:
+def test_two_warm_processes_convert_a_whole_batch(store: Store, workspace: Workspace, tmp_path: Path) -> None:
     files = [
         builders.make_markdown(tmp_path / f"lesson{i}.md", [f"Fact number {i} about rivers."])
         for i in range(4)
@@ -78,7 +78,7 @@ def test_one_warm_process_converts_a_whole_batch(store: Store, workspace: Worksp
     wait_all(store, outcomes)
     jobs = [get_job(store, o.job_id or "") for o in outcomes]
     assert [job.state for job in jobs] == ["succeeded"] * 4
-    assert len({job.pid for job in jobs}) == 1, "every conversion ran in the first job's process"
+    assert len({job.pid for job in jobs}) <= 2, "conversions run in two warm lanes, not a process each"
 
 
 def test_a_timed_out_conversion_is_an_error_and_can_be_retried(
