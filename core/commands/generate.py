@@ -1,6 +1,6 @@
 """`tutor-studio generate`: write synthetic Socratic tutor conversations from the workspace's chunks.
 
-    tutor-studio generate                                   # offline template teacher, 2 per chunk
+    tutor-studio generate                                   # offline template teacher, 8 per chunk
     tutor-studio generate --teacher http://127.0.0.1:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --concurrency 32
     tutor-studio generate --teacher https://api.openai.com/v1 --model gpt-4o-mini --api-key-env OPENAI_API_KEY
     tutor-studio generate --teacher hf:HuggingFaceTB/SmolLM2-1.7B-Instruct
@@ -26,7 +26,7 @@ from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_command
 from core.jobs import Job, get_job, request_stop
-from core.synth.config import MAX_CONCURRENCY, MAX_PER_CHUNK, SynthConfig, SynthError
+from core.synth.config import DEFAULT_PER_CHUNK, MAX_CONCURRENCY, MAX_PER_CHUNK, SynthConfig, SynthError
 from core.synth.filters import REASON_LABELS
 from core.synth.intents import MixError, StudentMix
 from core.synth.job import GenerationStart, resume_generation, submit_generation
@@ -36,7 +36,6 @@ from core.synth.records import get_run, item_counts, reason_counts
 from core.synth.teacher_config import TeacherConfig, TeacherConfigError, discover_model, parse_teacher
 
 POLL_S = 0.5
-DEFAULT_PER_CHUNK = 2
 DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT_S = 120.0
 # Flags that shape a run's plan (which items exist) and so cannot change when it is resumed.
@@ -70,7 +69,7 @@ def register(subparsers: Any) -> None:
         "--per-chunk",
         type=int,
         metavar="N",
-        help=f"Conversations per chunk (1-{MAX_PER_CHUNK}, default 2).",
+        help=f"Conversations per chunk (1-{MAX_PER_CHUNK}, default {DEFAULT_PER_CHUNK}).",
     )
     parser.add_argument(
         "--concurrency",

@@ -1,6 +1,6 @@
 """Generate: synthetic Socratic tutor conversations from the course chunks.
 
-    config = SynthConfig(teacher=TeacherConfig(), per_chunk=2, mix=StudentMix.default())
+    config = SynthConfig(teacher=TeacherConfig(), per_chunk=8, mix=StudentMix.default())
     start = submit_generation(store, workspace, config)    # a job; items are recorded for resume
     status = run_status(store, start.run_id)                # kept / filtered / failed, rate, ETA, latest
     preview = preview_examples(store, workspace, config)    # 3 conversations, not stored

@@ -18,6 +18,9 @@ from core.synth.intents import StudentMix
 from core.synth.teacher_config import TeacherConfig
 
 MAX_PER_CHUNK = 20
+# Measured with the tutor benchmark (tests/bench/bench_tutor.py): on the demo course, 8 conversations per
+# chunk give the bundled 135M model enough varied first replies to learn to ask about each new problem.
+DEFAULT_PER_CHUNK = 8
 MAX_CONCURRENCY = 64
 MAX_ITEMS = 20_000
 NO_MATERIAL = "No course material yet: add documents in the Documents tab (or press Load demo course there)."
@@ -32,7 +35,7 @@ class SynthConfig:
     teacher: TeacherConfig = field(default_factory=TeacherConfig)
     document_ids: tuple[str, ...] = ()  # empty: every ready document
     chunk_ids: tuple[str, ...] = ()  # when given, exactly these chunks (the documents are then ignored)
-    per_chunk: int = 2  # conversations per chunk
+    per_chunk: int = DEFAULT_PER_CHUNK  # conversations per chunk
     concurrency: int = 8  # requests to the teacher at once
     mix: StudentMix = field(default_factory=StudentMix.default)
     seed: int = 0
@@ -64,7 +67,7 @@ class SynthConfig:
             teacher=TeacherConfig.from_dict(data.get("teacher") or {}),
             document_ids=tuple(data.get("document_ids") or ()),
             chunk_ids=tuple(data.get("chunk_ids") or ()),
-            per_chunk=int(data.get("per_chunk", 2)),
+            per_chunk=int(data.get("per_chunk", DEFAULT_PER_CHUNK)),
             concurrency=int(data.get("concurrency", 8)),
             mix=StudentMix(data["mix"]) if data.get("mix") else StudentMix.default(),
             seed=int(data.get("seed", 0)),

@@ -14,7 +14,7 @@ import gradio as gr
 from gradio.context import Context
 
 from core.policy import PolicyError, current_policy, save_policy
-from core.synth.config import MAX_CONCURRENCY, MAX_PER_CHUNK, SynthConfig, SynthError
+from core.synth.config import DEFAULT_PER_CHUNK, MAX_CONCURRENCY, MAX_PER_CHUNK, SynthConfig, SynthError
 from core.synth.intents import DEFAULT_WEIGHTS, INTENT_INFO, INTENTS, MixError, StudentMix
 from core.synth.job import resume_generation, stop_generation, submit_generation
 from core.synth.pipeline import preview_examples
@@ -208,7 +208,7 @@ def _teacher(ctx: AppContext, ui: SimpleNamespace) -> None:
             ui.hf_model = gr.Textbox((saved.model or "") if saved.kind == "hf" else "", label="Local model", visible=saved.kind == "hf", elem_id="generate-hf-model",
                                      info="A Hugging Face model id or a model folder. It runs on this machine as a job that holds the accelerator.")  # fmt: skip
         with gr.Column(scale=2):
-            ui.per_chunk = gr.Slider(1, MAX_PER_CHUNK, value=2, step=1, label="Conversations per chunk", elem_id="generate-per-chunk",
+            ui.per_chunk = gr.Slider(1, MAX_PER_CHUNK, value=DEFAULT_PER_CHUNK, step=1, label="Conversations per chunk", elem_id="generate-per-chunk",
                                      info="Each one asks about a different fact of the chunk where it can, with a different kind of student.")  # fmt: skip
             ui.concurrency = gr.Slider(1, MAX_CONCURRENCY, value=8, step=1, label="Requests at once", elem_id="generate-concurrency",
                                        info="How many conversations are written at the same time. A vLLM server handles 32 or more; lower it if the server says 'too many requests'.")  # fmt: skip
