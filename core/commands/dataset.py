@@ -24,7 +24,7 @@ from core.dataset.build import DEFAULT_NAME, DEFAULT_SEED, build_dataset
 from core.dataset.bulk import bulk_update, undo_batch
 from core.dataset.content import DatasetError
 from core.dataset.export import export_accepted, export_dataset
-from core.dataset.importing import import_file
+from core.dataset.importing import EMPTY_FILE, SKIP_ON_COMMAND_LINE, import_file
 from core.dataset.query import ExampleQuery
 from core.dataset.records import SPLITS, list_datasets
 from core.dataset.split import SplitFractions
@@ -167,7 +167,10 @@ def run_validate(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
             *_issue_lines(data["errors"]),
         ]
     )
-    return CommandResult(data, text, exit_code=1 if report.invalid else 0)
+    if report.empty:
+        data["empty"] = True
+        text = f"{args.file}: {EMPTY_FILE}"
+    return CommandResult(data, text, exit_code=1 if report.invalid or report.empty else 0)
 
 
 def run_import(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
@@ -181,10 +184,10 @@ def run_import(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
         meta_path=args.meta,
     )
     data = report.to_dict()
+    empty = not (report.imported or report.duplicates or report.invalid)
     failed = bool(report.invalid and not args.skip_invalid) or (report.imported == 0 and report.invalid > 0)
-    return CommandResult(
-        data, "\n".join([report.message, *_issue_lines(data["errors"])]), exit_code=1 if failed else 0
-    )
+    text = "\n".join([report.message_for(SKIP_ON_COMMAND_LINE), *_issue_lines(data["errors"])])
+    return CommandResult(data, text, exit_code=1 if failed or empty else 0)
 
 
 def _fractions(args: argparse.Namespace) -> SplitFractions:

@@ -35,6 +35,12 @@ from core.store import Store, new_id, now
 
 DEMO_PATH = Path(__file__).resolve().parents[2] / "assets" / "demo_conversations.jsonl"
 CHUNK = 500
+SKIP_IN_BROWSER = "tick 'Skip invalid lines'"
+SKIP_ON_COMMAND_LINE = "run the command again with --skip-invalid"
+EMPTY_FILE = (
+    "the file holds no conversations (it is empty). Put one conversation per line, "
+    'as {"messages": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}.'
+)
 
 
 @dataclass
@@ -48,11 +54,18 @@ class ImportReport:
 
     @property
     def message(self) -> str:
+        """The message for the Review tab (its checkbox skips invalid lines)."""
+        return self.message_for(SKIP_IN_BROWSER)
+
+    def message_for(self, skip_hint: str) -> str:
+        """The message, with `skip_hint` saying how this surface skips invalid lines."""
         if self.invalid and not self.skipped_invalid:
             return (
-                f"Nothing was imported: {self.invalid} line(s) are invalid (listed below). Fix them, or tick "
-                "'Skip invalid lines' to import the valid ones."
+                f"Nothing was imported: {self.invalid} line(s) are invalid (listed below). Fix them, or "
+                f"{skip_hint} to import the valid ones."
             )
+        if not (self.imported or self.duplicates or self.invalid):
+            return f"Nothing was imported: {EMPTY_FILE}"
         text = f"Imported {self.imported} conversation(s)."
         if self.duplicates:
             text += f" {self.duplicates} were already in the workspace and were skipped."

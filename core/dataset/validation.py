@@ -100,6 +100,11 @@ class ValidationReport:
         self.errors.extend(parsed.issues[: max(room, 0)])
         self.more_errors += max(len(parsed.issues) - max(room, 0), 0)
 
+    @property
+    def empty(self) -> bool:
+        """No line at all: nothing to train on, which validation must not call a pass."""
+        return self.valid == 0 and self.invalid == 0
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "valid": self.valid,

@@ -93,3 +93,26 @@ def test_accept_then_undo_from_the_command_line(
     assert code == 0 and (undone["restored"], undone["kept"]) == (3, 0) and undone["batch"]
     assert review_stats(store).by_status.get("accepted", 0) == 0
     assert run(capsys, workspace, "undo", "batch_missing")[0] == 1
+
+
+def test_an_empty_file_fails_validate_and_import_and_says_what_a_line_looks_like(
+    capsys: pytest.CaptureFixture[str], workspace: Workspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text("")
+    code, data, _ = run(capsys, workspace, "validate", str(path))
+    assert code == 1 and (data["valid"], data["invalid"], data["empty"]) == (0, 0, True)
+    main(["dataset", "validate", str(path), "--workspace", str(workspace.root)])
+    assert "holds no conversations" in capsys.readouterr().out
+    code, data, _ = run(capsys, workspace, "import", str(path))
+    assert code == 1 and data["imported"] == 0
+
+
+def test_import_without_skip_invalid_names_the_flag_not_the_checkbox(
+    capsys: pytest.CaptureFixture[str], workspace: Workspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"messages": chat("Hi?", "Topic?")}) + "\n" + '{"messages": []}\n')
+    code = main(["dataset", "import", str(path), "--workspace", str(workspace.root)])
+    out = capsys.readouterr().out
+    assert code == 1 and "--skip-invalid" in out and "tick" not in out
