@@ -200,7 +200,7 @@ def test_warm_worker_runs_queued_jobs_of_its_kind_in_one_process(store: Store, w
             title=f"Warm {n}",
             target="core.diagnostics:warm_count_job",
             params={"steps": 3, "interval_s": 0.05},
-            resource="documents",
+            resource="one-lane",  # one slot: "documents" has two lanes
         ).id
         for n in range(3)
     ]
