@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from core.dataset.records import Example, get_example
 from core.documents.records import Chunk, chunk_counts, list_chunks, list_documents
-from core.jobs import Job, find_job, queue_position, reconcile_jobs
+from core.jobs import Job, JobOutcome, find_job, queue_position, reconcile_jobs
 from core.paths import Workspace
 from core.store import Store
 from core.synth.config import SynthConfig, SynthError, select_chunks
@@ -61,6 +61,12 @@ class RunStatus:
     @property
     def is_active(self) -> bool:
         return self.job is not None and self.job.is_active
+
+    @property
+    def outcome(self) -> JobOutcome | None:
+        """How the latest job ended: `failed` when all its items failed, `succeeded_with_failures`
+        when some did (`counts["failed"]` says how many); None before the run has a job."""
+        return None if self.job is None else self.job.outcome
 
     @property
     def can_resume(self) -> bool:

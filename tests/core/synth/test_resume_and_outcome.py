@@ -16,6 +16,7 @@ import pytest
 
 from core.synth.config import SynthConfig
 from core.synth.records import get_run, item_counts
+from core.synth.status import run_status
 from core.synth.teacher_config import parse_teacher
 from tests.core.synth.conftest import Course, run_in_process
 from tests.support.openai_server import OpenAITestServer, Status
@@ -51,6 +52,8 @@ def test_a_run_in_which_every_item_failed_ends_failed_and_exits_1(course: Course
         data["error"].startswith("All 5 items failed") and "Every one of the 5 conversations" in data["error"]
     )
     assert f"--resume {data['run']}" in data["error"]
+    status = run_status(course.store, data["run"])
+    assert status.outcome == "failed" and status.counts["failed"] == 5 and status.can_resume
 
 
 def test_a_run_with_some_failures_counts_them_in_its_report(
