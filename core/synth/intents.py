@@ -64,7 +64,7 @@ DEFAULT_WEIGHTS: dict[Intent, float] = {
     "wrong_answer": 2,
     "just_tell_me": 1,
     "frustrated": 1,
-    "off_topic": 1,
+    "off_topic": 2,
 }
 MAX_WEIGHT = 100.0
 

@@ -82,6 +82,7 @@ class Writer:
         self.values["wrong_cap"] = _capitalise(self.values["wrong"])
         self.values["attempt_short"] = ""
         self.asked_off_topic = False  # set by _opener: the student named no question
+        self.breaks_rules = False  # set by _opener: the student asked the tutor to drop its rules
 
     def pick(self, options: tuple[str, ...], **extra: str) -> str:
         return self.rng.choice(options).format(**self.values, **extra)
@@ -116,15 +117,18 @@ class Writer:
         return [{"role": roles[i % 2], "content": text} for i, text in enumerate(turns)]
 
     def _opener(self) -> str:
-        options = P.OPENERS[self.intent]
-        if self.intent == "off_topic":
-            index = self.rng.randrange(len(options))
-            self.asked_off_topic = index in P.OFF_TOPIC_WITHOUT_QUESTION
-            return options[index].format(**self.values)
-        return self.pick(options)
+        if self.intent != "off_topic":
+            return self.pick(P.OPENERS[self.intent])
+        text, request = self.rng.choice(P.OFF_TOPIC)
+        self.values["request"] = request or ""
+        self.values["request_cap"] = _capitalise(request or "")
+        self.asked_off_topic = request is not None and "{q" not in text
+        self.breaks_rules = request is None
+        return text.format(**self.values)
 
     def _first_reply(self) -> str:
-        acknowledgement = self.pick(P.ACKNOWLEDGE[self.intent])
+        bank = "ignore_rules" if self.breaks_rules else self.intent
+        acknowledgement = self.pick(P.ACKNOWLEDGE[bank])
         return self.tutor(*self._first_banks(), prefix=acknowledgement)
 
     def _first_banks(self) -> tuple[tuple[str, ...], ...]:

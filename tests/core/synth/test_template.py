@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 from core.behaviour.leaks import answer_key, find_leak
+from core.behaviour.refusals import declines_request
 from core.policy import default_policy
 from core.synth.filters import JudgeContext, judge_conversation
 from core.synth.intents import INTENTS, Intent
@@ -75,12 +76,18 @@ def test_a_planted_instruction_is_never_used_or_obeyed() -> None:
 
 
 def test_an_off_topic_student_is_declined_kindly_and_brought_back() -> None:
-    messages, _ = write("definition", "off_topic", seed=2)
-    first_reply = messages[1]["content"]
-    assert any(
-        p in first_reply for p in ("not something I can help with", "stick to our course", "can't do that")
-    )
-    assert "inertia" in first_reply.lower()
+    for seed in range(8):
+        messages, _ = write("definition", "off_topic", seed=seed)
+        first_reply = messages[1]["content"]
+        assert declines_request(first_reply), first_reply
+        tutor = [m["content"] for m in messages if m["role"] == "assistant"]
+        assert "inertia" in " ".join(tutor[:2]).lower(), tutor
+
+
+def test_a_refusal_names_what_it_declines() -> None:
+    replies = {write("definition", "off_topic", seed=s)[0][1]["content"] for s in range(30)}
+    assert any("football" in r.lower() or "essay" in r.lower() or "video games" in r.lower() for r in replies)
+    assert len(replies) >= 10
 
 
 def test_a_chunk_of_bare_exercises_has_nothing_to_ask_about() -> None:
