@@ -70,8 +70,11 @@ def test_a_run_in_which_every_item_failed_reports_why_and_how_to_resume(course: 
     teacher = parse_teacher(dead_url(), "gone", timeout_s=2)
     config = SynthConfig(teacher=teacher, chunk_ids=(course.chunk_ids["ohm"],))
     run_id, report = run_in_process(course.store, course.workspace, config)
-    assert report["items"] == {"total": 2, "failed": 2}
-    assert "Every one of the 2 conversations failed" in report["failure"] and run_id in report["failure"]
+    total = report["generated"]
+    assert total > 0 and report["items"] == {"total": total, "failed": total}
+    assert (
+        f"Every one of the {total} conversations failed" in report["failure"] and run_id in report["failure"]
+    )
 
 
 @pytest.mark.slow
