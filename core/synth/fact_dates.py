@@ -20,7 +20,7 @@ from core.synth.fact_words import noun_phrase
 YEAR = r"(?:1[0-9]{3}|20[0-9]{2})"
 LEADING = re.compile(rf"^In (?P<year>{YEAR}),? (?P<clause>.+)$")
 TRAILING = re.compile(
-    rf"^(?P<clause>.+?),? in (?P<year>{YEAR})(?:$|[,;]| (?:that|which|when|after|and|to)\b)"
+    rf"^(?P<clause>.+?),? in (?P<year>{YEAR})(?:$|[,;]| (?:that|which|when|after|and|to|by)\b)"
 )
 PASSIVE = re.compile(r"^(?P<subj>.+?) (?P<aux>was|were) (?P<pp>[a-z]+) ?(?P<rest>.*)$")
 OBJECT_PRONOUNS = ("this", "it", "that", "them", "these", "those", "him", "her")
