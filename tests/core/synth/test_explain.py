@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
+import pytest
+
 from core.synth.explain import ChunkOutcome, explain_chunk, explain_nothing_kept, explain_run, material_kind
-from tests.core.synth.conftest import CHUNKS
+from tests.core.synth.conftest import CHUNKS, Course
 
 
 def test_a_run_of_lists_and_questions_says_so_and_suggests_a_model_teacher() -> None:
@@ -51,3 +57,19 @@ def test_the_shape_of_a_chunk_is_recognised() -> None:
     assert material_kind("| Planet | Moons |\n|---|---|\n| Mars | 2 |") == "table"
     assert material_kind("Magnets attract iron.") == "short"
     assert material_kind(" ".join([CHUNKS["definition"][1]] * 3)) == "statements"
+
+
+@pytest.mark.slow
+def test_the_cli_says_why_a_run_of_exercises_kept_nothing(course: Course) -> None:
+    command = [sys.executable, "-m", "core.cli", "generate", "--workspace", str(course.workspace.root)]
+    args = ["--json", "--per-chunk", "2", "--chunks", course.chunk_ids["exercises"]]
+    out = subprocess.run([*command, *args], capture_output=True, text=True, timeout=180)
+    payload = json.loads(out.stdout)
+    assert payload["kept"] == 0 and payload["reasons"] == {"no_fact": 2}
+    assert payload["explanation"].startswith(
+        "The offline teacher found nothing to ask about in 1 of 1 chunks"
+    )
+    kept = json.loads(
+        subprocess.run([*command, "--json", "--per-chunk", "1"], capture_output=True, text=True).stdout
+    )
+    assert kept["kept"] > 0 and kept["explanation"] == ""
