@@ -17,47 +17,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 FactKind = Literal["calculation", "term", "definition", "condition", "reason"]
-QUESTION_WORDS = frozenset(["what", "which", "who", "whom", "whose", "when", "where", "why", "how"])
-AUXILIARIES = frozenset(
-    ["is", "are", "was", "were", "do", "does", "did", "can", "could", "should", "will", "would"]
-)
-COPULAS = frozenset(["is", "are", "was", "were"])
-RELATIVES = frozenset(
-    ["that", "which", "who", "whom", "whose", "where", "when", "because", "if", "so", "than"]
-)
+QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())  # noqa: SIM905
+AUXILIARIES = frozenset("is are was were do does did can could should will would".split())  # noqa: SIM905
+COPULAS = frozenset("is are was were".split())  # noqa: SIM905
+RELATIVES = frozenset("that which who whom whose where when because if so than".split())  # noqa: SIM905
 DANGLING = frozenset(
-    [
-        "which",
-        "that",
-        "is",
-        "are",
-        "was",
-        "were",
-        "the",
-        "a",
-        "an",
-        "of",
-        "to",
-        "and",
-        "or",
-        "by",
-        "with",
-        "for",
-        "from",
-        "in",
-        "on",
-        "at",
-        "as",
-        "who",
-        "when",
-        "whose",
-        "its",
-        "their",
-        "this",
-        "these",
-        "his",
-        "her",
-    ]
+    """
+    which that is are was were the a an of to and or by with for from in on at as who when whose its
+    their this these his her
+    """.split()  # noqa: SIM905
 )
 # Prepositions a question may end on: "What does it consist of?", "What is it used for?".
 STRANDED = frozenset(
@@ -65,178 +33,39 @@ STRANDED = frozenset(
 )
 PRONOUNS = ("it ", "its ", "they ", "this ", "these ", "that ", "those ", "he ", "she ", "we ", "you ", "i ")
 PLURAL_WORDS = frozenset(
-    [
-        "data",
-        "bacteria",
-        "criteria",
-        "mitochondria",
-        "phenomena",
-        "stomata",
-        "algae",
-        "fungi",
-        "nuclei",
-        "larvae",
-        "people",
-        "children",
-        "men",
-        "women",
-        "teeth",
-        "feet",
-        "mice",
-    ]
+    """
+    data bacteria criteria mitochondria phenomena stomata algae fungi nuclei larvae people children men
+    women teeth feet mice
+    """.split()  # noqa: SIM905
 )
 SINGULAR_S = ("ss", "us", "is", "ics", "ous", "sis", "as", "ys")
 # Irregular past tenses a history or science lesson uses; the regular "-ed" ones follow base_verb's rules.
 IRREGULAR_PAST = dict(
     pair.split(":")
-    for pair in [
-        "began:begin",
-        "became:become",
-        "broke:break",
-        "brought:bring",
-        "built:build",
-        "bought:buy",
-        "came:come",
-        "chose:choose",
-        "drew:draw",
-        "drove:drive",
-        "fell:fall",
-        "fought:fight",
-        "found:find",
-        "flew:fly",
-        "gave:give",
-        "went:go",
-        "grew:grow",
-        "had:have",
-        "held:hold",
-        "kept:keep",
-        "knew:know",
-        "laid:lay",
-        "led:lead",
-        "left:leave",
-        "lost:lose",
-        "made:make",
-        "meant:mean",
-        "met:meet",
-        "overcame:overcome",
-        "overthrew:overthrow",
-        "ran:run",
-        "rose:rise",
-        "sang:sing",
-        "sank:sink",
-        "saw:see",
-        "sought:seek",
-        "sold:sell",
-        "sent:send",
-        "set:set",
-        "shot:shoot",
-        "sold:sell",
-        "spoke:speak",
-        "spent:spend",
-        "spread:spread",
-        "stood:stand",
-        "struck:strike",
-        "swept:sweep",
-        "took:take",
-        "taught:teach",
-        "told:tell",
-        "thought:think",
-        "threw:throw",
-        "understood:understand",
-        "won:win",
-        "wrote:write",
-        "withdrew:withdraw",
-    ]
+    for pair in """
+    began:begin became:become broke:break brought:bring built:build bought:buy came:come chose:choose
+    drew:draw drove:drive fell:fall fought:fight found:find flew:fly gave:give went:go grew:grow
+    had:have held:hold kept:keep knew:know laid:lay led:lead left:leave lost:lose made:make meant:mean
+    met:meet overcame:overcome overthrew:overthrow ran:run rose:rise sang:sing sank:sink saw:see
+    sought:seek sold:sell sent:send set:set shot:shoot spoke:speak spent:spend spread:spread stood:stand
+    struck:strike swept:sweep took:take taught:teach told:tell thought:think threw:throw
+    understood:understand won:win wrote:write withdrew:withdraw
+    """.split()  # noqa: SIM905
 )
 # Regular stems that need their "e" back ("creat" + "ed" -> "create"), beyond the endings base_verb knows.
 E_STEMS = frozenset(
-    [
-        "creat",
-        "declar",
-        "unit",
-        "rul",
-        "decid",
-        "invad",
-        "nam",
-        "vot",
-        "us",
-        "clos",
-        "hop",
-        "escap",
-        "describ",
-        "provid",
-        "promot",
-        "arriv",
-        "liv",
-        "bas",
-        "complet",
-        "locat",
-        "separat",
-        "abdicat",
-        "assassinat",
-        "celebrat",
-        "negotiat",
-        "introduc",
-        "produc",
-        "replac",
-        "plac",
-        "forc",
-        "announc",
-        "emigrat",
-        "immigrat",
-        "migrat",
-        "ignor",
-        "explor",
-        "restor",
-        "retir",
-        "stor",
-        "shar",
-        "compar",
-        "prepar",
-        "requir",
-        "acquir",
-        "inspir",
-        "admir",
-        "cur",
-        "endur",
-        "measur",
-        "captur",
-        "manufactur",
-        "fractur",
-        "structur",
-        "pictur",
-    ]
+    """
+    creat declar unit rul decid invad nam vot us clos hop escap describ provid promot arriv liv bas
+    complet locat separat abdicat assassinat celebrat negotiat introduc produc replac plac forc announc
+    emigrat immigrat migrat ignor explor restor retir stor shar compar prepar requir acquir inspir admir
+    cur endur measur captur manufactur fractur structur pictur
+    """.split()  # noqa: SIM905
 )
-NO_E_ENDINGS = tuple(
-    ["en", "er", "on", "om", "it", "et", "op", "ow", "ew", "aw", "ay", "ey", "oy", "ck", "sh", "ch"]
-)
+NO_E_ENDINGS = tuple("en er on om it et op ow ew aw ay ey oy ck sh ch".split())  # noqa: SIM905
 E_ENDINGS = tuple(
-    [
-        "v",
-        "c",
-        "u",
-        "iz",
-        "yz",
-        "rv",
-        "rc",
-        "rg",
-        "dg",
-        "ns",
-        "rs",
-        "ls",
-        "ps",
-        "lv",
-        "bl",
-        "pl",
-        "tl",
-        "dl",
-        "gl",
-        "kl",
-        "fl",
-        "ang",
-        "eng",
-        "ung",
-    ]
+    """
+    v c u iz yz rv rc rg dg ns rs ls ps lv bl pl tl dl gl kl fl ang eng ung
+    """.split()  # noqa: SIM905
 )
 
 

@@ -32,128 +32,27 @@ from core.synth.fact_grammar import (
 MAX_TERM_WORDS = 5
 PERSONAL = ("it ", "they ", "he ", "she ", "we ", "you ")  # "This resistance ... is called inertia" is fine
 NOT_SUBJECT_WORDS = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "has",
-        "have",
-        "had",
-        "can",
-        "could",
-        "will",
-        "would",
-        "may",
-        "might",
-        "must",
-        "should",
-        "not",
-        "also",
-        "then",
-        "so",
-        "there",
-        "here",
-        "this",
-        "that",
-        "it",
-        "its",
-        "which",
-        "who",
-        "what",
-        "when",
-        "where",
-        "why",
-        "how",
-        "if",
-        "as",
-        "while",
-        "although",
-        "because",
-        "than",
-        "very",
-        "often",
-        "usually",
-        "we",
-        "you",
-        "they",
-        "he",
-        "she",
-        "i",
-        "our",
-        "your",
-        "their",
-    ]
+    """
+    is are was were be been has have had can could will would may might must should not also then so
+    there here this that it its which who what when where why how if as while although because than very
+    often usually we you they he she i our your their
+    """.split()  # noqa: SIM905
 )
 OPENING_PREPOSITIONS = tuple(
     f"{w} " for w in ["in", "on", "at", "for", "with", "by", "from", "to", "after", "before", "once"]
 )
 META_HEADS = frozenset(
-    [
-        "term",
-        "concept",
-        "idea",
-        "thing",
-        "point",
-        "example",
-        "word",
-        "key",
-        "topic",
-        "lesson",
-        "question",
-        "answer",
-    ]
+    """
+    term concept idea thing point example word key topic lesson question answer
+    """.split()  # noqa: SIM905
 )
 DESC_CUT = re.compile(r";|, (?:while|but|whereas|so|which is why|and (?:it|they|the|this|these)) |:(?= )")
 ADJECTIVE_STOP = frozenset(
-    [
-        "very",
-        "often",
-        "usually",
-        "also",
-        "not",
-        "more",
-        "less",
-        "much",
-        "made",
-        "used",
-        "found",
-        "called",
-        "known",
-        "able",
-        "about",
-        "around",
-        "equal",
-        "true",
-        "false",
-        "important",
-        "likely",
-        "always",
-        "never",
-        "only",
-        "just",
-        "still",
-        "even",
-        "now",
-        "then",
-        "here",
-        "there",
-        "so",
-        "such",
-        "too",
-        "quite",
-        "really",
-        "both",
-        "all",
-        "each",
-        "every",
-        "some",
-        "many",
-        "most",
-        "few",
-    ]
+    """
+    very often usually also not more less much made used found called known able about around equal true
+    false important likely always never only just still even now then here there so such too quite
+    really both all each every some many most few
+    """.split()  # noqa: SIM905
 )
 ORDINALS = re.compile(r"^the (?:first|second|third|last|next|same|opposite|only|main|other|rest) ", re.I)
 RELATIVE = re.compile(r"\b(?:that|which|where|who|whose|of|for|with|in|from|used|made|around|between)\b")
