@@ -1,12 +1,17 @@
 """Quantities in text, normalised so that different spellings of one value compare equal.
 
     find_quantities("It is 0.5 A, or half an amp")   -> [Quantity(1/2, "A"), Quantity(1/2, None)]
-    Quantity.matches: 1/2 = 0.5 = "half" = "one half" = 50%; "3 amps" = "3 A" = "3"; "3 A" != "3 V"
+    Quantity.matches: 1/2 = 0.5 = "half" = "one half" = 50%; "3 amps" = "3 A" = "3" = "3000 mA";
+                      "3 A" != "3 V"; 0.8333 = 5/6 (a decimal matches the value it rounds);
+                      3 × 10^8 = 3e8 = 300,000,000 = "300 million"; "nineteen eighty-nine" = 1989
     expression_values("so 3/12 + 8/12 gives")        -> [(Fraction(11, 12), "3/12 + 8/12")]
+    expression_values("twelve divided by four")      -> [(Fraction(3), "12 ÷ 4")]
 
 A unit only separates two values when both carry one, so "3" matches "3 A" (a tutor who says "it's 3"
 has given the answer away) but "3 V" does not. Bare word numbers ("three") count; "one" on its own
-does not, because "one step at a time" is not a value.
+counts only where it stands as a value ("the probability is one."), because "one step at a time" is
+not a value. A number that labels something ("step 3", "question 2") is not a value, and the word a
+number counts ("3 resistors") is kept as its `noun`.
 """
 
 from __future__ import annotations
@@ -16,78 +21,113 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-SMALL = """
-    zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-    sixteen seventeen eighteen nineteen
-""".split()  # noqa: SIM905
-TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}  # fmt: skip
-WORD_VALUES = {word: value for value, word in enumerate(SMALL)} | TENS
+from core.behaviour.number_words import SCALE_WORDS, digits_for_words, word_numbers
+from core.behaviour.units import SYMBOL_UNITS, WORD_UNITS, canonical_unit, in_base_units
+
 DENOMINATORS = {
     "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4, "fourths": 4,
     "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6, "seventh": 7, "sevenths": 7, "eighth": 8, "eighths": 8,
     "ninth": 9, "ninths": 9, "tenth": 10, "tenths": 10, "eleventh": 11, "elevenths": 11, "twelfth": 12,
     "twelfths": 12, "hundredth": 100, "hundredths": 100,
 }  # fmt: skip
-UNIT_ALIASES = {
-    "ohm": "ohm", "ohms": "ohm", "Ω": "ohm", "amp": "A", "amps": "A", "ampere": "A", "amperes": "A",
-    "volt": "V", "volts": "V", "newton": "N", "newtons": "N", "watt": "W", "watts": "W", "joule": "J",
-    "joules": "J", "kilogram": "kg", "kilograms": "kg", "gram": "g", "grams": "g", "metre": "m", "metres": "m",
-    "meter": "m", "meters": "m", "centimetre": "cm", "centimetres": "cm", "millimetre": "mm",
-    "millimetres": "mm", "kilometre": "km", "kilometres": "km", "second": "s", "seconds": "s", "litre": "L",
-    "litres": "L", "liter": "L", "liters": "L", "cup": "cup", "cups": "cup", "percent": "%", "per cent": "%",
-    "m/s^2": "m/s²", "m/s2": "m/s²", "metres per second squared": "m/s²", "meters per second squared": "m/s²",
-    "metres per second": "m/s", "meters per second": "m/s", "kilometres per hour": "km/h",
-    "newtons per kilogram": "N/kg", "degrees celsius": "°C", "degree celsius": "°C", "degrees": "°",
-    "degree": "°",
-}  # fmt: skip
-SYMBOL_UNITS = r"%|°C|°F|m/s²|m/s\^2|m/s2|m/s|km/h|N/kg|kg|mm|cm|km|ml|mL|Ω|[mgsNAVWJL]"
-WORD_UNITS = "|".join(sorted((re.escape(u) for u in UNIT_ALIASES if u[0].isalpha()), key=len, reverse=True))
-UNIT = rf"(?:\s?(?P<unit>{SYMBOL_UNITS})(?![\w²^])|\s(?P<wunit>(?i:{WORD_UNITS}))\b)"
+SMALL_WORDS = (
+    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen"
+)
+TENS_WORDS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+UNIT = rf"(?:\s?(?P<unit>{SYMBOL_UNITS})(?![\w²³^])|\s(?P<wunit>(?i:{WORD_UNITS}))\b)"
+SCALE = rf"(?:\s+(?P<scale>hundred|{'|'.join(SCALE_WORDS)})\b)"
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+SCIENTIFIC = re.compile(
+    r"(?:(?<![\w.,/^])(?:(?P<mant>\d+(?:\.\d+)?)\s*(?:[×x*]|\\times)\s*)?10\s*(?:\^|\*\*)\s*\(?(?P<exp>[-−]?\d+)\)?"
+    r"|(?<![\w.,/^])(?:(?P<mant2>\d+(?:\.\d+)?)\s*(?:[×x*])\s*)?10(?P<sup>[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
+    r"|(?<![\w.,/^])(?P<mant3>\d+(?:\.\d+)?)[eE](?P<exp3>[-−+]?\d+)\b)" + UNIT + "?"
+)
 NUMERIC = re.compile(
-    r"(?<![\w.,/])(?P<sign>[-−](?=\d))?(?:(?P<whole>\d+)\s+(?P<mnum>\d+)/(?P<mden>\d+)"
-    r"|(?P<num>\d+)/(?P<den>\d+)|(?P<dec>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?))(?![\d/])" + UNIT + "?"
+    r"(?<![\w.,/^])(?P<sign>[-−](?=\d))?(?:(?P<whole>\d+)\s+(?P<mnum>\d+)/(?P<mden>\d+)"
+    r"|(?P<num>\d+)/(?P<den>\d+)|(?P<dec>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+))(?![\d/])"
+    + SCALE
+    + "?"
+    + UNIT
+    + "?"
 )
-WORD_NUMBER = rf"(?:(?:{'|'.join(TENS)})(?:[\s-](?:{'|'.join(SMALL[1:10])}))?|{'|'.join(SMALL)})"
-WORDS = re.compile(
+WORD_NUMBER = rf"(?:(?:{TENS_WORDS})(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?|{SMALL_WORDS})"
+FRACTION_WORDS = re.compile(
     rf"(?i:\b(?:(?P<whole>{WORD_NUMBER}|\d+) and )?(?:(?P<num>an?|{WORD_NUMBER}|\d+)[\s-]+)?"
-    rf"(?P<den>{'|'.join(DENOMINATORS)})\b|\b(?P<plain>{WORD_NUMBER})\b)" + UNIT + "?"
+    rf"(?P<den>{'|'.join(DENOMINATORS)})\b)" + UNIT + "?"
 )
-OPERATOR = r"(?:\s*[+×*÷]\s*|\s+[-−x/]\s+)"
-OPERAND = r"(?<![\w./])\d+(?:\.\d+)?(?:/\d+)?(?![\w/]|\.\d)"
-NUM = r"(\d+(?:\.\d+)?(?:/\d+)?)"
-EXPRESSION = re.compile(rf"{OPERAND}(?:{OPERATOR}{OPERAND})+")
-WORD_OPERATIONS = (
-    (re.compile(rf"\bdivide {NUM} by {NUM}", re.I), r"\1 ÷ \2"),
-    (re.compile(rf"\bmultiply {NUM} by {NUM}", re.I), r"\1 × \2"),
-    (re.compile(rf"\badd {NUM} (?:and|to) {NUM}", re.I), r"\1 + \2"),
-    (re.compile(rf"\bsubtract {NUM} from {NUM}", re.I), r"\2 − \1"),
-    (re.compile(r"\s+(?:divided by|over)\s+", re.I), " ÷ "),
-    (re.compile(r"\s+(?:times|multiplied by)\s+", re.I), " × "),
-    (re.compile(r"\s+plus\s+", re.I), " + "),
-    (re.compile(r"\s+minus\s+", re.I), " − "),
+AFTER_WORDS = re.compile(SCALE + "?" + UNIT + "?")
+LABELS = re.compile(
+    r"\b(?:step|question|part|page|line|exercise|example|figure|fig|chapter|section|unit|lesson|number|no|"
+    r"table|slide|problem|task|item|row|column)\.?\s*$",
+    re.IGNORECASE,
+)
+# "one" stands as a value when nothing it counts follows: the end of a clause, a unit, "whole".
+ONE_AS_VALUE = re.compile(r"\s*(?:[.,;:!?)]|$|whole\b|exactly\b|too\b|here\b)", re.IGNORECASE)
+ONE_NOT_VALUE = re.compile(
+    r"\b(?:the|this|that|which|each|every|no|any|another|some|a|an|at|one|no)\s+$", re.I
+)
+NOUN = re.compile(r"\s+([a-z][a-z'-]+)")
+NOT_NOUNS = frozenset(
+    """
+    and or but to of in on at by for from with is are was were be been it its that this than then so as
+    times plus minus over divided multiplied if when which what who how into per out up down more less
+    """.split()  # noqa: SIM905
 )
 
 
 @dataclass(frozen=True)
 class Quantity:
-    """A value (exact fraction) with its unit (canonical symbol, None when bare) and the text it came from."""
+    """A value (exact fraction) with its unit (canonical symbol, None when bare) and the text it came from.
+
+    `noun` is the word the number counts ("3 resistors" -> "resistors"), `label` marks a number that
+    names something ("step 3")."""
 
     value: Fraction
     unit: str | None
     text: str
+    noun: str | None = None
+    label: bool = False
+
+    @property
+    def places(self) -> int:
+        """Decimal places as written ("0.8333" -> 4); 0 for whole numbers, fractions and words."""
+        found = re.search(r"\d\.(\d+)\b", self.text)
+        return len(found.group(1)) if found and "×" not in self.text and "^" not in self.text else 0
 
     def matches(self, other: Quantity) -> bool:
-        """Same value; units must agree only when both sides name one; 50% also matches 1/2."""
-        if self.value == other.value:
-            return self.unit is None or other.unit is None or self.unit == other.unit
+        """Same value (in the same base unit when both name one); 50% = 1/2; 0.83 = 5/6 (rounded)."""
+        if self.unit is not None and other.unit is not None:
+            (mine, unit), (theirs, other_unit) = (
+                in_base_units(self.value, self.unit),
+                in_base_units(other.value, other.unit),
+            )
+            return unit == other_unit and _close(mine, self.places, theirs, other.places)
+        if _close(self.value, self.places, other.value, other.places):
+            return True
         return any(
-            a.unit == "%" and b.unit is None and a.value / 100 == b.value
+            a.unit == "%" and b.unit is None and _close(a.value / 100, a.places + 2, b.value, b.places)
             for a, b in ((self, other), (other, self))
         )
 
 
+def _close(a: Fraction, a_places: int, b: Fraction, b_places: int) -> bool:
+    """Equal, or one is a decimal of two or more places that the other rounds to."""
+    if a == b:
+        return True
+    for value, places, other in ((a, a_places, b), (b, b_places, a)):
+        if places >= 2 and _rounded(other, places) == value:
+            return True
+    return False
+
+
+def _rounded(value: Fraction, places: int) -> Fraction:
+    scale = 10**places
+    return Fraction(int(value * scale + (Fraction(1, 2) if value >= 0 else Fraction(-1, 2))), scale)
+
+
 def find_quantities(text: str) -> list[Quantity]:
-    """Every quantity in `text`, in reading order: digits, fractions, mixed numbers, number words."""
+    """Every quantity in `text`, in reading order: digits, fractions, mixed numbers, powers of ten, words."""
     return list(_find_quantities(text))
 
 
@@ -95,37 +135,77 @@ def find_quantities(text: str) -> list[Quantity]:
 def _find_quantities(text: str) -> tuple[Quantity, ...]:
     found: list[tuple[int, Quantity]] = []
     taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return not any(start < t_end and t_start < end for t_start, t_end in taken)
+
+    def add(start: int, end: int, value: Fraction, unit: str | None) -> None:
+        written = text[start:end].strip()
+        found.append((start, Quantity(value, unit, written, _noun(text, end, unit), _is_label(text, start))))
+        taken.append((start, end))
+
+    for match in SCIENTIFIC.finditer(text):
+        add(match.start(), match.end(), _scientific_value(match), _unit(match))
     for match in NUMERIC.finditer(text):
-        found.append((match.start(), Quantity(_numeric_value(match), _unit(match), match.group(0).strip())))
-        taken.append(match.span())
-    for match in WORDS.finditer(text):
-        start, end = match.span()
-        if any(start < t_end and t_start < end for t_start, t_end in taken):
+        if free(*match.span()):
+            add(match.start(), match.end(), _numeric_value(match), _unit(match))
+    for match in FRACTION_WORDS.finditer(text):
+        value = _fraction_word_value(match)
+        if value is not None and free(*match.span()):
+            add(match.start(), match.end(), value, _unit(match))
+    for start, end, whole in word_numbers(text):
+        if not free(start, end) or (text[start:end].lower() == "one" and not _one_is_value(text, start, end)):
             continue
-        value = _word_value(match)
-        if value is not None:
-            found.append((start, Quantity(value, _unit(match), match.group(0).strip())))
+        after = AFTER_WORDS.match(text, end)
+        value = Fraction(whole) * (_scale(after.group("scale")) if after and after.group("scale") else 1)
+        add(start, after.end() if after else end, value, _unit(after) if after else None)
     return tuple(quantity for _, quantity in sorted(found, key=lambda pair: pair[0]))
+
+
+def _one_is_value(text: str, start: int, end: int) -> bool:
+    return bool(ONE_AS_VALUE.match(text, end)) and not ONE_NOT_VALUE.search(text[:start])
+
+
+def _noun(text: str, end: int, unit: str | None) -> str | None:
+    if unit is not None:
+        return None
+    found = NOUN.match(text, end)
+    word = found.group(1).lower() if found else None
+    return word if word and word not in NOT_NOUNS else None
+
+
+def _is_label(text: str, start: int) -> bool:
+    return bool(LABELS.search(text[max(0, start - 20) : start]))
+
+
+def _scale(word: str) -> int:
+    return 100 if word.lower() == "hundred" else SCALE_WORDS[word.lower()]
+
+
+def _scientific_value(match: re.Match[str]) -> Fraction:
+    if match.group("mant3"):
+        return Fraction(match.group("mant3")) * Fraction(10) ** int(match.group("exp3").replace("−", "-"))
+    mantissa = match.group("mant") or match.group("mant2") or "1"
+    exponent = match.group("exp") or match.group("sup").translate(SUPERSCRIPTS)
+    return Fraction(mantissa) * Fraction(10) ** int(exponent.replace("−", "-"))
 
 
 def _numeric_value(match: re.Match[str]) -> Fraction:
     sign = -1 if match.group("sign") else 1
+    scale = _scale(match.group("scale")) if match.group("scale") else 1
     if match.group("whole"):
         whole, num, den = (int(match.group(k)) for k in ("whole", "mnum", "mden"))
-        return sign * (whole + _safe_fraction(num, den))
+        return sign * (whole + _safe_fraction(num, den)) * scale
     if match.group("num"):
-        return sign * _safe_fraction(int(match.group("num")), int(match.group("den")))
-    return sign * Fraction(match.group("dec").replace(",", ""))
+        return sign * _safe_fraction(int(match.group("num")), int(match.group("den"))) * scale
+    return sign * Fraction(match.group("dec").replace(",", "")) * scale
 
 
 def _safe_fraction(num: int, den: int) -> Fraction:
     return Fraction(num, den) if den else Fraction(num)
 
 
-def _word_value(match: re.Match[str]) -> Fraction | None:
-    if match.group("plain"):
-        word = match.group("plain").lower()
-        return None if word == "one" else Fraction(_word_int(word))
+def _fraction_word_value(match: re.Match[str]) -> Fraction | None:
     den = DENOMINATORS[match.group("den").lower()]
     num_text = (match.group("num") or "").lower()
     if not num_text and den != 2:
@@ -140,20 +220,39 @@ def _word_value(match: re.Match[str]) -> Fraction | None:
 def _word_int(word: str) -> int:
     if word.isdigit():
         return int(word)
-    parts = re.split(r"[\s-]+", word)
-    return sum(WORD_VALUES[p] for p in parts)
+    return word_numbers(word)[0][2]
 
 
 def _unit(match: re.Match[str]) -> str | None:
     unit = match.group("unit") or match.group("wunit")
-    if unit is None:
-        return None
-    unit = " ".join(unit.split())
-    return UNIT_ALIASES.get(unit, UNIT_ALIASES.get(unit.lower(), unit))
+    return canonical_unit(unit) if unit else None
+
+
+OPERATOR = r"(?:\s*[+×*÷]\s*|\s+[-−x/]\s+)"
+OPERAND = r"(?<![\w./])\d+(?:\.\d+)?(?:/\d+)?(?![\w/]|\.\d)"
+NUM = r"(\d+(?:\.\d+)?(?:/\d+)?)(?:\s?(?:" + SYMBOL_UNITS + r")(?![\w²³]))?"
+THE = r"(?:the |your |a |an )?"
+EXPRESSION = re.compile(rf"{OPERAND}(?:{OPERATOR}{OPERAND})+")
+WORD_OPERATIONS = (
+    (re.compile(rf"\bdivide {THE}{NUM} by {THE}{NUM}", re.I), r"\1 ÷ \2"),
+    (re.compile(rf"\bmultiply {THE}{NUM} by {THE}{NUM}", re.I), r"\1 × \2"),
+    (re.compile(rf"\badd {THE}{NUM} (?:and|to) {THE}{NUM}", re.I), r"\1 + \2"),
+    (re.compile(rf"\bsubtract {THE}{NUM} from {THE}{NUM}", re.I), r"\2 − \1"),
+    (re.compile(rf"\btake {THE}{NUM} (?:away )?from {THE}{NUM}", re.I), r"\2 − \1"),
+    (re.compile(rf"\btake {THE}{NUM} away from {THE}{NUM}", re.I), r"\2 − \1"),
+    (re.compile(r"\s+(?:divided by|over)\s+", re.I), " ÷ "),
+    (re.compile(r"\s+(?:times|multiplied by|lots of)\s+", re.I), " × "),
+    (re.compile(r"\s+plus\s+", re.I), " + "),
+    (re.compile(r"\s+(?:minus|take away)\s+", re.I), " − "),
+)
 
 
 def expression_values(text: str) -> list[tuple[Fraction, str]]:
-    """Arithmetic written out in `text` ("12 / 4", "3/12 + 8/12", "divide 12 by 4") and what each comes to."""
+    """Arithmetic written out in `text` ("12 / 4", "3/12 + 8/12", "divide 12 by 4", "twelve over four")
+    and what each comes to."""
+    text = re.sub(r"[£$€](?=\d)", "", digits_for_words(text))
+    # "1.5 x 10^8" is one number, not the product 1.5 × 10 followed by "^8".
+    text = SCIENTIFIC.sub(lambda m: "(" + str(_scientific_value(m)) + ")", text)
     for pattern, replacement in WORD_OPERATIONS:
         text = pattern.sub(replacement, text)
     results = []
