@@ -18,7 +18,11 @@ from core.behaviour.normalise import sentences
 
 OPTION = re.compile(r"(?:^|(?<=[\s(]))\(?([A-Ea-e])[).:]\s+(.+?)(?=\s+\(?[A-Ea-e][).:]\s|\s*$)")
 ANSWER_LETTER = re.compile(r"^\s*(?:option\s+)?\(?([A-Ea-e])\)?(?:[).:]|\s*$)", re.IGNORECASE)
-OR_CHOICE = re.compile(r"([\w/.]+)\s+or\s+([\w/.]+)", re.IGNORECASE)
+# "towards or away", "in air or in water": the word before "or" and the first word after it that is
+# not a preposition or article.
+OR_CHOICE = re.compile(
+    r"([\w/.]+)\s+or\s+(?:(?:in|on|at|by|with|the|a|an|into|from|to)\s+)*([\w/.]+)", re.IGNORECASE
+)
 NEGATED = re.compile(r"(?:\bnot|\bisn'?t|\baren'?t|\bwasn'?t|\bnever|\bno|\brather than|\binstead of|\bthan|n't)"
                      r"\s+(?:\w+\s+){0,2}$", re.IGNORECASE)  # fmt: skip
 HEDGE = re.compile(
