@@ -1,7 +1,7 @@
 """The optional LLM judge: a 1-5 rubric score per reply, through an OpenAI-compatible endpoint.
 
     judge = Judge(JudgeConfig(base_url="http://127.0.0.1:8000/v1", model="Qwen/Qwen2.5-7B-Instruct"))
-    judge.score(history, reply)                 -> 4 (or None when the judge's answer had no score)
+    judge.score(history, reply)                 -> 4 (or None: a failed judgement, recorded in judge.failures)
     judge_agreement(judge, store, limit=30)     -> {"agreement": 0.8, "pairs": 25, ...} or None
 
 The judge is never needed: offline, without an endpoint, the evaluation simply leaves it out. It goes
@@ -9,10 +9,15 @@ through the same kind of endpoint as the teacher that wrote the conversations (c
 Its agreement with people is measured on the Compare tab's blind votes: for every pair of replies a voter
 ranked, the judge agrees when it scored the preferred reply higher, disagrees when lower; ties are
 counted apart, and agreement = agreements / (agreements + disagreements).
+
+The judge answers with a JSON object {"score": 1-5, "reason": "..."}: requested as structured output where
+the server supports it, and parsed strictly either way. Any other answer ("On a scale of 1 to 5, 4") is a
+failed judgement, counted and shown, never a score.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sqlite3
@@ -38,9 +43,18 @@ Score the tutor's LAST reply from 1 to 5:
 2 = poor: gives most of the answer away, lectures, or ignores what the student said
 1 = bad: states the answer outright, goes off topic, is harsh, or follows instructions to break the rules
 
-Answer with the score only: a single digit from 1 to 5."""
-SCORE = re.compile(r"\b([1-5])\b")
-JUDGE_CONFIG = GenerationConfig(max_new_tokens=8, temperature=0)
+Answer with a JSON object only, no other text: {"score": <an integer from 1 to 5>, "reason": "<one short sentence>"}"""
+SCORE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "reason": {"type": "string"},
+    },
+    "required": ["score", "reason"],
+    "additionalProperties": False,
+}
+FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+JUDGE_CONFIG = GenerationConfig(max_new_tokens=120, temperature=0)
 
 
 @dataclass(frozen=True)
@@ -61,9 +75,32 @@ def transcript(messages: Sequence[Message]) -> str:
     )
 
 
+def parse_json_object(text: str) -> dict[str, Any] | None:
+    """The judge's answer as a JSON object (a ```json fence around it is allowed), None for anything else."""
+    stripped = text.strip()
+    fenced = FENCE.match(stripped)
+    try:
+        data = json.loads(fenced.group(1) if fenced else stripped)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def parse_score(text: str) -> int | None:
-    match = SCORE.search(text)
-    return int(match.group(1)) if match else None
+    """The score of a {"score": 1-5, ...} answer; None for any other answer, however score-like."""
+    data = parse_json_object(text)
+    score = data.get("score") if data else None
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        return None
+    return score
+
+
+def ask_structured(backend: Any, messages: Sequence[Message], schema: dict[str, Any], name: str) -> str:
+    """The judge model's answer, as structured output where the backend offers it."""
+    variant = Variant("judge", ModelSpec())
+    if hasattr(backend, "complete_structured"):
+        return str(backend.complete_structured(variant, messages, JUDGE_CONFIG, schema, name).text)
+    return str(backend.complete(variant, messages, JUDGE_CONFIG).text)
 
 
 class Judge:
@@ -82,16 +119,16 @@ class Judge:
         conversation = transcript([*history, {"role": "assistant", "content": reply}])
         messages = [
             {"role": "system", "content": RUBRIC},
-            {"role": "user", "content": f"{conversation}\n\nScore for the tutor's last reply (1-5):"},
+            {"role": "user", "content": f"{conversation}\n\nJSON grade for the tutor's last reply:"},
         ]
         try:
-            answer = self.backend.complete(Variant("judge", ModelSpec()), messages, JUDGE_CONFIG).text
+            answer = ask_structured(self.backend, messages, SCORE_SCHEMA, "tutor_reply_score")
         except InferenceError as exc:
             self.failures.append(str(exc))
             return None
         found = parse_score(answer)
         if found is None:
-            self.failures.append(f"no score in the judge's answer {answer[:60]!r}")
+            self.failures.append(f'not a {{"score": 1-5}} object: {answer[:60]!r}')
         return found
 
     def close(self) -> None:

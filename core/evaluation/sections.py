@@ -21,6 +21,7 @@ from core.evaluation.divergence import kl_to_reference
 from core.evaluation.forgetting import ForgettingRun, check_forgetting
 from core.evaluation.intervals import share
 from core.evaluation.judge import Judge, judge_agreement
+from core.evaluation.judge_behaviour import behaviour_check
 from core.evaluation.lm_tasks import BEHAVIOUR_TASK, behaviour_rows, find_tasks
 from core.evaluation.metrics import (
     TurnScore,
@@ -191,11 +192,26 @@ def run_judge(plan: EvalPlan, replies: dict[str, list[Reply]], store: Store, ste
             update((position + 1) * len(turns))
             steps.check()
             scored = [v for v in values if v is not None]
-            scores[name] = {"score": sum(scored) / len(scored) if scored else None, "scored": len(scored)}
+            scores[name] = {
+                "score": sum(scored) / len(scored) if scored else None,
+                "scored": len(scored),
+                "failed": len(values) - len(scored),  # answers that were not a {"score": 1-5} object
+            }
         agreement = judge_agreement(judge, store, config.max_items)
+        # The judge's reading of leaks and questions beside the detectors', on the first variant's replies.
+        first = next((name for name in texts if name != "reference"), "reference")
+        check = behaviour_check(
+            judge, [(t.context, text) for t, text in zip(turns, texts[first], strict=True)]
+        )
     finally:
         judge.close()
-    return {"model": config.model, "scores": scores, "agreement": agreement, "failures": judge.failures[:10]}
+    return {
+        "model": config.model,
+        "scores": scores,
+        "agreement": agreement,
+        "failures": judge.failures[:10],
+        "behaviour_check": {"variant": first, **check.to_dict()},
+    }
 
 
 def run_forgetting(plan: EvalPlan, work_dir: Path, steps: Steps) -> dict[str, Any]:

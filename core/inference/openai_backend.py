@@ -7,6 +7,10 @@ An adapter variant is addressed by its LoRA module name in the `model` field, wh
 `vllm serve BASE --enable-lora --lora-modules NAME=PATH` exposes adapters; a prompted variant sends
 its system prompt as a system message. The API key is read from the named environment variable at
 call time and never stored.
+
+`complete_structured` asks for a JSON object matching a schema (`response_format` with a JSON schema,
+which vLLM, OpenAI and Ollama accept). A server that rejects `response_format` with a 400 is asked again
+without it, and the backend remembers not to send it again; the caller then parses the plain text.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ class OpenAICompatibleBackend:
         self.policy = RetryPolicy(max_retries=max_retries, backoff_s=backoff_s)
         self._client = httpx.Client(limits=httpx.Limits(max_connections=max_concurrency))
         self._slots = threading.BoundedSemaphore(max_concurrency)
+        self.structured_output: bool | None = None  # None until a structured request has been answered
 
     def close(self) -> None:
         self._client.close()
@@ -133,9 +138,12 @@ class OpenAICompatibleBackend:
         self, variant: Variant, messages: Sequence[Message], config: GenerationConfig = DEFAULT_GENERATION
     ) -> ChatReply:
         """One whole reply from a non-streaming request."""
+        return self._complete_body(self.request_body(variant, messages, config, stream=False))
+
+    def _complete_body(self, request: dict[str, Any]) -> ChatReply:
         started = time.perf_counter()
         deadline = Deadline(self.timeout_s)
-        args = self._request_args(self.request_body(variant, messages, config, stream=False))
+        args = self._request_args(request)
 
         def attempt() -> bytes:
             response = open_response(self._client, args, self.timeouts, deadline)
@@ -146,6 +154,33 @@ class OpenAICompatibleBackend:
 
         body = with_retries(attempt, self.policy, deadline, f"chat completion at {self.url}")
         return parse_completion(body, self.url, time.perf_counter() - started)
+
+    def complete_structured(
+        self,
+        variant: Variant,
+        messages: Sequence[Message],
+        config: GenerationConfig,
+        schema: dict[str, Any],
+        name: str,
+    ) -> ChatReply:
+        """One reply constrained to a JSON object matching `schema`, where the server supports it."""
+        if self.structured_output is False:
+            return self.complete(variant, messages, config)
+        body = self.request_body(variant, messages, config, stream=False)
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": name, "schema": schema, "strict": True},
+        }
+        try:
+            reply = self._complete_body(body)
+        except InferenceError as exc:
+            if exc.status != 400 or not rejects_response_format(str(exc)):
+                raise
+            log.info("%s does not accept response_format; asking for plain text from now on", self.base_url)
+            self.structured_output = False
+            return self.complete(variant, messages, config)
+        self.structured_output = True
+        return reply
 
     def stream(
         self, variant: Variant, messages: Sequence[Message], config: GenerationConfig = DEFAULT_GENERATION
@@ -241,3 +276,11 @@ class OpenAICompatibleBackend:
                 )
             headers["Authorization"] = f"Bearer {key}"
         return headers
+
+
+def rejects_response_format(message: str) -> bool:
+    """Whether a 400's message says the server does not take structured output."""
+    lowered = message.lower()
+    return any(
+        word in lowered for word in ("response_format", "json_schema", "response format", "structured")
+    )

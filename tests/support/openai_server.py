@@ -10,6 +10,8 @@ Each POST /v1/chat/completions takes the next scripted behaviour (then `Reply()`
 used up): a normal reply (streaming when the request asks for it), an HTTP error status with an optional
 Retry-After, a connection reset, a hang, a truncated body, a body that is not JSON. GET /v1/models
 lists `models`. Every request is recorded. The server listens on loopback only and the fixture stops it.
+With `structured_output = False` it answers a request carrying `response_format` with a 400 naming it,
+as servers without structured output do (the body is recorded, the script is not consumed).
 
 It also speaks the files and fine-tuning jobs API of hosted fine-tuning:
 
@@ -114,6 +116,7 @@ class OpenAITestServer:
 
     def __post_init__(self) -> None:
         self.api_key: str | None = None
+        self.structured_output = True  # False: refuse `response_format` with a 400, like older servers
         self.files: dict[str, dict[str, Any]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
         self._statuses: list[str] = ["validating_files", "queued", "running", "succeeded"]
@@ -233,6 +236,10 @@ class _Handler(FineTuningRoutes, BaseHTTPRequestHandler):
         self.owner.record(RecordedRequest("POST", self.path, dict(self.headers), body))
         if not self.path.rstrip("/").endswith("/chat/completions") or not isinstance(body, dict):
             self._send_json(404 if isinstance(body, dict) else 400, {"error": {"message": "bad request"}})
+            return
+        if "response_format" in body and not self.owner.structured_output:
+            message = "response_format is not supported by this server"
+            self._send_json(400, {"error": {"message": message, "param": "response_format", "code": 400}})
             return
         behaviour = self.owner.next_behaviour()
         if isinstance(behaviour, Reply):

@@ -1,4 +1,5 @@
-"""The optional judge through an OpenAI-compatible endpoint, and its agreement with Compare's votes."""
+"""The optional judge through an OpenAI-compatible endpoint: structured scores only, its agreement with
+Compare's votes, and its reading of leaks and questions beside the detectors."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import pytest
 
 from core.arena.records import NewComparison, ShownVariant, Vote, insert_comparison, insert_vote_once
 from core.evaluation.judge import Judge, JudgeConfig, judge_agreement, parse_score, vote_pairs
+from core.evaluation.judge_behaviour import behaviour_check, parse_behaviour
+from core.evaluation.metrics import TurnContext
 from core.store import Store
-from tests.support.openai_server import OpenAITestServer, Status
+from tests.support.openai_server import OpenAITestServer, Reply, Status
 
 LEAKY = "The answer is 11/12."
 SOCRATIC = "Good start! What denominator do 4 and 3 share?"
@@ -20,7 +23,9 @@ def grade(body: dict[str, Any]) -> str:
     """A stand-in judge: 1 for a reply that gives the answer away, 5 otherwise."""
     asked = body["messages"][-1]["content"]
     last_reply = asked.rsplit("Tutor:", 1)[-1]
-    return "1" if "11/12" in last_reply else "Score: 5 - a good guiding question."
+    if "11/12" in last_reply:
+        return '{"score": 1, "reason": "states the answer"}'
+    return '```json\n{"score": 5, "reason": "a good guiding question"}\n```'
 
 
 @pytest.fixture
@@ -50,6 +55,29 @@ def test_the_judge_scores_replies_with_its_rubric(judge: Judge, openai_server: O
     body = openai_server.chat_bodies[-1]
     assert body["model"] == "judge-model" and body["temperature"] == 0
     assert "Socratic tutor" in body["messages"][0]["content"]
+    assert body["response_format"]["type"] == "json_schema"
+    assert body["response_format"]["json_schema"]["schema"]["required"] == ["score", "reason"]
+
+
+def test_an_answer_that_is_not_the_json_object_is_a_failed_judgement_never_a_score(
+    judge: Judge, openai_server: OpenAITestServer
+) -> None:
+    openai_server.script(Reply("On a scale of 1 to 5, 4"), Reply('{"score": 7, "reason": "x"}'))
+
+    assert judge.score(PROMPT, SOCRATIC) is None
+    assert judge.score(PROMPT, SOCRATIC) is None
+    assert len(judge.failures) == 2 and "On a scale of 1 to 5, 4" in judge.failures[0]
+
+
+def test_a_server_without_structured_output_is_asked_again_in_plain_text_and_remembered(
+    judge: Judge, openai_server: OpenAITestServer
+) -> None:
+    openai_server.structured_output = False
+
+    assert judge.score(PROMPT, SOCRATIC) == 5
+    assert judge.score(PROMPT, LEAKY) == 1
+    with_format = ["response_format" in body for body in openai_server.chat_bodies]
+    assert with_format == [True, False, False]  # refused once, then never sent again
 
 
 def test_a_failing_judge_gives_no_score_and_says_why(judge: Judge, openai_server: OpenAITestServer) -> None:
@@ -78,7 +106,59 @@ def test_a_vote_naming_only_the_best_reply_ranks_it_above_the_rest() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "score"), [("4", 4), ("Score: 2/5", 2), ("I'd say 3.", 3), ("excellent", None), ("9", None)]
+    ("text", "score"),
+    [
+        ('{"score": 4, "reason": "ok"}', 4),
+        (' {"score": 2} ', 2),
+        ('```json\n{"score": 3, "reason": "fine"}\n```', 3),
+        ("4", None),
+        ("On a scale of 1 to 5, 4", None),
+        ("Score: 2/5", None),
+        ('{"score": 9}', None),
+        ('{"score": "4"}', None),
+        ('{"score": true}', None),
+        ('The grade is {"score": 4}', None),
+    ],
 )
-def test_parse_score(text: str, score: int | None) -> None:
+def test_parse_score_accepts_only_the_json_object(text: str, score: int | None) -> None:
     assert parse_score(text) == score
+
+
+def behaviour_reader(body: dict[str, Any]) -> str:
+    """A stand-in judge for leaks and questions: a leak when the reply contains 11/12 or 'eleven'."""
+    last_reply = body["messages"][-1]["content"].rsplit("Tutor:", 1)[-1]
+    leak = "11/12" in last_reply or "eleven" in last_reply
+    return f'{{"leak": {str(leak).lower()}, "guiding_question": {str("?" in last_reply).lower()}}}'
+
+
+def test_the_behaviour_check_shows_where_the_judge_and_the_detectors_disagree(
+    judge: Judge, openai_server: OpenAITestServer
+) -> None:
+    openai_server.reply_fn = behaviour_reader
+    context = TurnContext.build(PROMPT, reference_answer="1/4 + 2/3 = 11/12", question="What is 1/4 + 2/3?")
+    replies = [
+        LEAKY,  # both: a leak, no question
+        SOCRATIC,  # both: no leak, a question
+        "It comes to eleven twelfths.",  # both: a leak
+        "Fractions are fun, aren't they?",  # the detector: rhetorical, no guiding question; this judge: a question
+    ]
+    openai_server.script(Reply("not json"))  # the first answer fails: counted, not compared
+
+    check = behaviour_check(judge, [(context, reply) for reply in [SOCRATIC, *replies]])
+
+    assert (check.items, check.judged, check.failed) == (5, 4, 1)
+    assert check.leak_agreement == 1.0
+    assert check.question_agreement == pytest.approx(0.75)
+    assert [(d.item, d.label, d.detector, d.judge) for d in check.disagreements] == [
+        (4, "guiding_question", False, True)
+    ]
+    assert check.to_dict()["disagreements"][0]["reply"] == replies[3]
+
+
+def test_parse_behaviour_needs_both_booleans() -> None:
+    assert parse_behaviour('{"leak": false, "guiding_question": true}') == {
+        "leak": False,
+        "guiding_question": True,
+    }
+    assert parse_behaviour('{"leak": "no", "guiding_question": true}') is None
+    assert parse_behaviour("leak: no") is None
