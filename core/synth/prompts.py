@@ -4,6 +4,9 @@
     conversation_messages(source, d, intent, policy) -> ask for {"messages": [{"role", "content"}, ...]}
     parse_derivation(text), parse_conversation(text)  -> the parsed result, or ParseError(why)
 
+DERIVATION_SCHEMA and CONVERSATION_SCHEMA describe the same JSON for servers that take structured output
+(`response_format`); the parsers read the answer the same way either way.
+
 The chunk is passed as data inside <excerpt> tags with an explicit warning that instructions inside it
 are not instructions; the filters still check that none were followed. The parsers accept what models
 commonly add around JSON (a ```json fence, a sentence before it) and "student"/"tutor" as role names.
@@ -21,6 +24,35 @@ if TYPE_CHECKING:
     from core.synth.teachers import Derivation, SourceChunk
 
 ROLE_NAMES = {"user": "user", "student": "user", "assistant": "assistant", "tutor": "assistant"}
+DERIVATION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "question": {"type": "string"},
+        "reference_answer": {"type": "string"},
+        "final_answer": {"type": "string"},
+    },
+    "required": ["question", "reference_answer", "final_answer"],
+    "additionalProperties": False,
+}
+CONVERSATION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "messages": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "role": {"type": "string", "enum": ["user", "assistant"]},
+                    "content": {"type": "string"},
+                },
+                "required": ["role", "content"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["messages"],
+    "additionalProperties": False,
+}
 
 DERIVE_SYSTEM = (
     "You write study questions for a course. From the course excerpt, write ONE question that a student "

@@ -8,18 +8,24 @@ which asks any ChatBackend (an OpenAI-compatible server, or a local model throug
 the prompts of core/synth/prompts.py. A teacher raises ParseError when its answer cannot be read (the
 item is filtered), NoFactError when a chunk gives it nothing to ask (filtered), and InferenceError
 when the backend failed (the item failed and a resume retries it).
+
+A non-streaming ModelTeacher asks for structured output (a JSON schema) where its backend offers it
+(`complete_structured`, OpenAI-compatible servers); the backend falls back to plain text when the server
+refuses it, and the same parsers read both.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.inference.backend import ChatBackend, GenerationConfig, collect_reply
 from core.models.spec import ModelSpec, Variant
 from core.synth.intents import Intent
 from core.synth.prompts import (
+    CONVERSATION_SCHEMA,
+    DERIVATION_SCHEMA,
     ParseError,
     conversation_messages,
     derive_messages,
@@ -85,7 +91,9 @@ class ModelTeacher:
     write_tokens: int = 1200
 
     def derive(self, source: SourceChunk, slot: int, seed: int) -> Derivation:
-        text = self._ask(derive_messages(source, slot), self.derive_tokens, seed)
+        text = self._ask(
+            derive_messages(source, slot), self.derive_tokens, seed, DERIVATION_SCHEMA, "derivation"
+        )
         question, reference, short = parse_derivation(text)
         return Derivation(question, reference, short)
 
@@ -93,14 +101,21 @@ class ModelTeacher:
         self, source: SourceChunk, derivation: Derivation, intent: Intent, policy: str, seed: int
     ) -> list[Message]:
         messages = conversation_messages(source, derivation, intent, policy)
-        return parse_conversation(self._ask(messages, self.write_tokens, seed))
+        return parse_conversation(
+            self._ask(messages, self.write_tokens, seed, CONVERSATION_SCHEMA, "conversation")
+        )
 
-    def _ask(self, messages: list[Message], max_tokens: int, seed: int) -> str:
+    def _ask(
+        self, messages: list[Message], max_tokens: int, seed: int, schema: dict[str, Any], name: str
+    ) -> str:
         config = GenerationConfig(
             max_new_tokens=max_tokens, temperature=self.temperature, top_p=0.95, seed=seed
         )
+        structured = getattr(self.backend, "complete_structured", None)
         if self.stream:
             reply = collect_reply(self.backend.stream(TEACHER_VARIANT, messages, config))
+        elif callable(structured):
+            reply = structured(TEACHER_VARIANT, messages, config, schema, name)
         else:
             reply = self.backend.complete(TEACHER_VARIANT, messages, config)
         if reply.finish_reason == "length" and not reply.text.rstrip().endswith(("}", "]")):
