@@ -39,7 +39,7 @@ VARIABLE_TERM = re.compile(r"\b\d*[a-z]\^?\d*\b")  # 3x, x^2, y: algebra written
 # Praise of effort or progress; "good question" and "thanks for asking" praise asking, which is fair.
 EFFORT = re.compile(
     r"effort|attempt|try|tried|start|thinking|reasoning|progress|work|track|done|job|close|getting|"
-    r"right|correct|exactly|spot on|perfect|got it|found|caught|step|going|instinct|move|guess|did it",
+    r"right|correct|exactly|spot on|perfect|got it|found|caught|step|instinct|move|guess|did it",
     re.IGNORECASE,
 )
 # What a student writes when they have tried something: a claim, a result, or time spent on it.
@@ -49,7 +49,7 @@ ATTEMPT = re.compile(
     r"is it|isn'?t it|my (?:answer|result|guess|working)|so (?:it'?s|it is|that'?s)|shouldn'?t it|"
     r"doesn'?t it|aren'?t they|because|for (?:ages|hours|an hour)|stuck on|keep getting|came out|"
     r"comes out|equals?|=|maybe|perhaps|do i|so i|something (?:about|to do with)|has to do with|i'?d use|"
-    r"i need)",
+    r"i need|right\?|correct\?|yes\?|pretty sure|i'?m sure|must be|i always thought)",
     re.IGNORECASE,
 )
 PLACES = r"section|part|chapter|unit|lesson|module|page|example|figure|table|slide|exercise|paragraph"
