@@ -5,7 +5,11 @@
 
 `TrainingMonitor` is plain Python (tested without a trainer); `trainer_callback` wraps it in a
 transformers TrainerCallback. The reporter is the job's JobContext (or anything with the same four
-members), so the same monitor serves jobs, the accelerate worker and in-process tests.
+members), so the same monitor serves jobs, the multi-rank workers and in-process tests.
+
+With several ranks every rank runs a monitor: the worker's reporter has `agree_on_stop` (a collective,
+called here at the start and at the end of every step, on every rank), and only rank 0 marks
+checkpoints complete and prunes them, after every rank has written its files (core/training/ranks.py).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.training import ranks
 from core.training.checkpoints import mark_complete, prune_checkpoints
 
 log = logging.getLogger(__name__)
@@ -76,6 +81,7 @@ class TrainingMonitor:
         self.tokens_seen = tokens_seen
         self._start_tokens = tokens_seen
         self._last_log = (0.0, tokens_seen)
+        self._agree_on_stop()  # a stop asked while the model loaded: every rank hears it before step one
         self.reporter.log_metrics({"event": "start", "step": step})
         self.reporter.progress(step, self.total_steps, f"Training: step {step} of {self.total_steps}")
 
@@ -91,10 +97,16 @@ class TrainingMonitor:
         self._session_tokens = tokens_seen - (self._start_tokens or 0)
         self.last_step = step
         self.reporter.progress(step, self.total_steps, self._progress_message(step))
+        self._agree_on_stop()
         if not self.reporter.should_stop():
             return None
         self.stopped_for = self.reporter.stop_mode or "cancel"
         return "save-and-stop" if self.stopped_for == "stop" else "stop"
+
+    def _agree_on_stop(self) -> None:
+        agree = getattr(self.reporter, "agree_on_stop", None)
+        if agree is not None:
+            agree()
 
     def on_log(self, step: int, logs: dict[str, Any]) -> dict[str, Any] | None:
         """A metric record for the plots (training or validation), or None for the end-of-run summary."""
@@ -149,7 +161,13 @@ class TrainingMonitor:
         }
 
     def on_save(self, step: int) -> Path | None:
-        """The trainer has written checkpoint-<step>: mark it complete, then drop the ones no longer needed."""
+        """The trainer has written checkpoint-<step>: mark it complete, then drop the ones no longer needed.
+
+        Every rank writes into the folder (its RNG state at least), so all wait for each other first; then
+        rank 0 alone marks and prunes: two writers would race on the marker and on the deletions."""
+        ranks.wait_for_all_ranks()
+        if not ranks.is_main_rank():
+            return None
         folder = self.checkpoints / f"checkpoint-{step}"
         if not folder.is_dir():
             log.warning("the trainer reported a checkpoint at step %d but %s is missing", step, folder)

@@ -55,7 +55,7 @@ def train_job(ctx: JobContext) -> dict[str, Any]:
     hardware = describe_hardware()
     launch = plan_launch(hardware, run_id=run.id, job_id=ctx.job_id)
     log.info("%s", launch.reason)
-    if launch.mode == "accelerate" and launch.command:
+    if launch.command:  # several ranks: accelerate (GPUs) or torchrun (CPU)
         return run_workers(ctx, run, launch.command)
     return run_training(ctx.store, ctx.workspace, run, config, ctx, job_id=ctx.job_id, hardware=hardware)
 
@@ -232,5 +232,10 @@ def run_workers(ctx: JobContext, run: Run, command: list[str]) -> dict[str, Any]
     if done.returncode != 0 or not result_file.exists():
         if ctx.should_stop():
             return {"run": run.id, "status": ctx.stop_mode}
-        raise TrainingError(f"The training workers exited with status {done.returncode}; the log shows why.")
+        message = (
+            f"The training workers exited with status {done.returncode}; the log shows why. "
+            "Resume the run to continue from its last complete checkpoint."
+        )
+        update_run(ctx.store, run.id, status="failed", message=message)  # a killed rank 0 could not say so
+        raise TrainingError(message)
     return dict(from_json(result_file.read_text()))

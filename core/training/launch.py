@@ -1,9 +1,9 @@
-"""How a run is executed: in the job's process or across GPUs with `accelerate launch`, and with
-unsloth's fast kernels or plain peft.
+"""How a run is executed: in the job's process, across GPUs with `accelerate launch`, or across CPU
+processes with torchrun (gloo), and with unsloth's fast kernels or plain peft.
 
     plan = plan_launch(hardware, run_id="run_1a2b", job_id="job_3c4d")
-    plan.mode             # "in-process" | "accelerate"
-    plan.command          # the accelerate command when there is more than one visible GPU
+    plan.mode             # "in-process" | "accelerate" | "torchrun"
+    plan.command          # the workers' command when there is more than one rank
     fast = try_fast_path(config, hardware)        # imports unsloth first; any failure -> plain peft
     fast.engine, fast.reason
 
@@ -30,6 +30,9 @@ Engine = Literal["unsloth", "peft"]
 WORKER_MODULE = "core.training.worker"
 # Set by torchrun / accelerate in each worker process.
 DISTRIBUTED_ENV = ("LOCAL_RANK", "WORLD_SIZE")
+# Ranks to train with on a CPU machine (gloo). One by default: a CPU rank only pays off on machines with
+# many cores, and it is how the multi-rank path (stop agreement, single writer) is tested without GPUs.
+CPU_PROCESSES_ENV = "STUDIO_CPU_PROCESSES"
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def try_fast_path(config: TrainConfig, hardware: HardwareInfo, *, distributed: b
 
 @dataclass(frozen=True)
 class LaunchPlan:
-    mode: Literal["in-process", "accelerate"]
+    mode: Literal["in-process", "accelerate", "torchrun"]
     processes: int
     command: list[str] | None
     reason: str
@@ -72,12 +75,17 @@ def in_distributed_worker() -> bool:
 
 
 def plan_launch(hardware: HardwareInfo, *, run_id: str, job_id: str, precision: str = "bf16") -> LaunchPlan:
-    """One process per visible GPU via accelerate when there are several; the job's own process otherwise."""
+    """One process per visible GPU via accelerate when there are several; STUDIO_CPU_PROCESSES ranks via
+    torchrun on a CPU machine when it asks for more than one; the job's own process otherwise."""
+    if in_distributed_worker():
+        return LaunchPlan("in-process", 1, None, "Already one of several training workers.")
+    cpu_ranks = cpu_processes()
+    if hardware.device != "cuda" and cpu_ranks > 1:
+        command = torchrun_command(cpu_ranks, run_id, job_id)
+        return LaunchPlan("torchrun", cpu_ranks, command, f"{cpu_ranks} CPU workers (gloo), as asked.")
     if hardware.device != "cuda" or hardware.gpu_count <= 1:
         where = "one GPU" if hardware.device == "cuda" else "the CPU"
         return LaunchPlan("in-process", 1, None, f"Training in the job's process on {where}.")
-    if in_distributed_worker():
-        return LaunchPlan("in-process", 1, None, "Already one of several accelerate workers.")
     command = accelerate_command(hardware.gpu_count, run_id, job_id, precision)
     return LaunchPlan(
         "accelerate", hardware.gpu_count, command, f"{hardware.gpu_count} GPUs visible: one worker per GPU."
@@ -99,6 +107,37 @@ def accelerate_command(processes: int, run_id: str, job_id: str, precision: str 
         mixed,
         "--dynamo_backend",
         "no",
+        "-m",
+        WORKER_MODULE,
+        run_id,
+        job_id,
+    ]
+
+
+def cpu_processes() -> int:
+    """The CPU ranks asked for with STUDIO_CPU_PROCESSES (1 when unset or unreadable)."""
+    raw = os.environ.get(CPU_PROCESSES_ENV, "").strip()
+    try:
+        return max(1, int(raw)) if raw else 1
+    except ValueError:
+        log.warning("%s=%r is not a whole number; training in one process.", CPU_PROCESSES_ENV, raw)
+        return 1
+
+
+def torchrun_command(processes: int, run_id: str, job_id: str) -> list[str]:
+    """CPU ranks: torchrun on this machine only (a free port each time, so two runs never collide); no
+    restarts, so one rank dying ends the others and the run resumes from its last complete checkpoint."""
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nnodes",
+        "1",
+        "--nproc-per-node",
+        str(processes),
+        "--max-restarts",
+        "0",
         "-m",
         WORKER_MODULE,
         run_id,

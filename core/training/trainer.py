@@ -188,8 +188,10 @@ def _outcome(
     )
     adapter_dir = None
     eval_loss = monitor.last_eval_loss
-    if status == "finished" and trainer.is_world_process_zero():
-        adapter_dir = save_adapter(trainer, inputs.adapter_dir)
+    if status == "finished":
+        if trainer.is_world_process_zero():
+            adapter_dir = save_adapter(trainer, inputs.adapter_dir)
+        # Every rank evaluates: with several ranks evaluation is a collective, and rank 0 alone would hang.
         eval_loss = _final_eval_loss(trainer) if trainer.eval_dataset is not None else eval_loss
     names = [name for name, param in trainer.model.named_parameters() if param.requires_grad]
     return TrainOutcome(

@@ -1,9 +1,11 @@
-"""One accelerate worker of a multi-GPU run: `python -m core.training.worker RUN_ID JOB_ID`.
+"""One worker of a multi-rank run: `python -m core.training.worker RUN_ID JOB_ID`.
 
-The training job starts these through `accelerate launch` (core/training/launch.py) when several GPUs
-are visible. Every worker trains its share; the main one (rank 0) reports progress and metrics into the
-job's files, records the outcome and writes result.json for the job. Each worker notices stop requests
-by polling the job's row, as the job runner's heartbeat does.
+The training job starts these through `accelerate launch` (several GPUs) or torchrun (CPU ranks, gloo;
+core/training/launch.py). Every worker trains its share; only rank 0 reads the job's row for stop
+requests, and the ranks agree on rank 0's answer at every step (core/training/ranks.py), so all of them
+stop at the same step. Only rank 0 writes progress, metrics, checkpoint markers, the outcome and
+result.json for the job. A worker whose launcher died (the job was killed) ends itself, because the
+launcher starts workers in their own session, out of reach of the job's process-group signals.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from core.jobs import get_job
 from core.models.hardware import describe_hardware
 from core.paths import Workspace, write_atomic
 from core.store import Store
+from core.training import ranks
 from core.training.config import load_config
 from core.training.job import RESULT_JSON, RUN_YAML, run_training
 from core.training.records import require_run
@@ -26,16 +29,20 @@ from core.training.records import require_run
 log = logging.getLogger("core.training.worker")
 
 POLL_S = 1.0
+ORPHAN_EXIT = 70  # the launcher is gone: nothing will collect this worker's result
 
 
 class WorkerReporter(JobContext):
-    """A JobContext for a worker: only rank 0 writes progress and metrics; every rank hears stops."""
+    """A JobContext for one rank: rank 0 reads stop requests and writes progress and metrics; every rank
+    stops only on the agreed answer (`agree_on_stop`, called by the training monitor at each step)."""
 
     def __init__(self, store: Store, workspace: Workspace, job_id: str, main_process: bool) -> None:
         super().__init__(store, workspace, job_id, get_job(store, job_id).params)
         self.main_process = main_process
+        self.requested: str | None = None  # rank 0's own reading of the store, not yet agreed
+        self._launcher = os.getppid()
         self.metrics_file.parent.mkdir(parents=True, exist_ok=True)
-        self._watch = threading.Thread(target=self._poll_stop, name="stop-watch", daemon=True)
+        self._watch = threading.Thread(target=self._watch_loop, name="stop-watch", daemon=True)
         self._watch.start()
 
     def progress(self, done: float, total: float | None = None, message: str = "") -> None:
@@ -46,15 +53,30 @@ class WorkerReporter(JobContext):
         if self.main_process:
             super().log_metrics(record)
 
-    def _poll_stop(self) -> None:
-        while not self.stop_event.wait(POLL_S):
-            try:
-                row = self.store.query_one("SELECT stop_requested FROM jobs WHERE id = ?", (self.job_id,))
-            except Exception:  # a busy store is retried on the next poll
-                continue
-            if row is not None and row["stop_requested"]:
-                self.stop_mode = row["stop_requested"]
-                self.stop_event.set()
+    def agree_on_stop(self) -> None:
+        """Collective: adopt rank 0's stop request on every rank, at the same step."""
+        agreed = ranks.agree_on_stop(self.requested if self.main_process else None)
+        if agreed is not None and not self.stop_event.is_set():
+            log.info("rank %d stops (%s), as rank 0 decided", ranks.rank(), agreed)
+            self.stop_mode = agreed  # type: ignore[assignment]
+            self.stop_event.set()
+
+    def _watch_loop(self) -> None:
+        while True:
+            threading.Event().wait(POLL_S)
+            if os.getppid() != self._launcher:
+                log.error("the training launcher is gone (the job was ended); this worker exits")
+                os._exit(ORPHAN_EXIT)
+            if self.main_process and self.requested is None:
+                self.requested = _stop_requested(self.store, self.job_id)
+
+
+def _stop_requested(store: Store, job_id: str) -> str | None:
+    try:
+        row = store.query_one("SELECT stop_requested FROM jobs WHERE id = ?", (job_id,))
+    except Exception:  # a busy store is read again at the next poll
+        return None
+    return str(row["stop_requested"]) if row is not None and row["stop_requested"] else None
 
 
 def main(argv: list[str]) -> int:
@@ -63,7 +85,7 @@ def main(argv: list[str]) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_id, job_id = argv
-    main_process = int(os.environ.get("RANK", "0")) == 0
+    main_process = ranks.is_main_rank()
     workspace = Workspace.from_env()
     workspace.configure_environment()
     store = Store.open(workspace)
