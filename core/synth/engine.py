@@ -32,7 +32,15 @@ from core.synth.config import SynthConfig
 from core.synth.dedup import NearDuplicateIndex
 from core.synth.intents import Intent
 from core.synth.pipeline import ItemResult, WorkItem, generate_item, item_seed, source_for
-from core.synth.records import GenerationRun, ItemRecord, ItemState, item_counts, items_to_do, record_results
+from core.synth.records import (
+    GenerationRun,
+    ItemRecord,
+    ItemState,
+    item_counts,
+    items_to_do,
+    record_results,
+    slot_intents,
+)
 from core.synth.teacher_config import build_teacher, close_teacher
 
 log = logging.getLogger(__name__)
@@ -308,10 +316,12 @@ class GenerationEngine:
 
         names: dict[str, str] = {}
         sources = {}
+        planned = slot_intents(self.store, self.run_record.id)
         for chunk_id in dict.fromkeys(chunk_ids):
             chunk = get_chunk(self.store, chunk_id)
             if chunk is not None:
-                sources[chunk_id] = source_for(self.store, chunk, names)
+                source = source_for(self.store, chunk, names)
+                sources[chunk_id] = replace(source, slot_intents=planned.get(chunk_id, ()))
         return sources
 
     def _load_index(self, chunk_ids: list[str]) -> NearDuplicateIndex:

@@ -29,7 +29,7 @@ from core.synth.filters import JudgeContext, judge_conversation
 from core.synth.intents import Intent, plan_intents
 from core.synth.prompts import ParseError
 from core.synth.teacher_config import build_teacher, check_api_key, close_teacher
-from core.synth.teachers import Derivation, Message, NoFactError, SourceChunk, Teacher
+from core.synth.teachers import Derivation, Message, NoFactError, RepeatedQuestion, SourceChunk, Teacher
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,8 @@ def generate_item(
         messages = teacher.write(source, derivation, work.intent, policy, work.seed)
     except ParseError as exc:
         return end("filtered", "parse", str(exc))
+    except RepeatedQuestion as exc:
+        return end("filtered", "duplicate", str(exc))
     except NoFactError as exc:
         return end("filtered", "no_fact", str(exc))
     except InferenceError as exc:

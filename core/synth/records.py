@@ -216,3 +216,13 @@ def finished_since(store: Store, run_id: str, job_id: str) -> tuple[int, float |
     if row is None:
         return 0, None, None
     return int(row["n"]), row["first"], row["last"]
+
+
+def slot_intents(store: Store, run_id: str) -> dict[str, tuple[str, ...]]:
+    """Each chunk's planned intents in slot order (every item of the run, finished or not)."""
+    found: dict[str, list[str]] = {}
+    for row in store.query(
+        "SELECT chunk_id, intent FROM generation_items WHERE run_id = ? ORDER BY chunk_id, slot", (run_id,)
+    ):
+        found.setdefault(row["chunk_id"], []).append(row["intent"])
+    return {chunk_id: tuple(intents) for chunk_id, intents in found.items()}

@@ -36,11 +36,24 @@ from core.synth.prompts import (
 Message = dict[str, str]
 TEACHER_VARIANT = Variant("teacher", ModelSpec())
 HEADING_PREFIX = re.compile(r"^(?:lesson|chapter|unit|part|section|module|week|topic)\s*\d+\s*[:.-]\s*", re.I)
-__all__ = ["Derivation", "ModelTeacher", "NoFactError", "ParseError", "SourceChunk", "Teacher"]
+__all__ = [
+    "Derivation",
+    "ModelTeacher",
+    "NoFactError",
+    "ParseError",
+    "RepeatedQuestion",
+    "SourceChunk",
+    "Teacher",
+]
 
 
 class NoFactError(ValueError):
     """The teacher found nothing in the chunk to ask about."""
+
+
+class RepeatedQuestion(NoFactError):
+    """Every question a chunk gives is already asked there for this student intent: the item is left out as
+    a duplicate rather than teaching the same exchange twice."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,9 @@ class SourceChunk:
     document_name: str
     heading_path: tuple[str, ...]
     text: str
+    # The student intents planned for this chunk's conversations, in slot order: lets a teacher that
+    # derives several questions from one chunk give each slot its own question (core/synth/facts.pick_fact).
+    slot_intents: tuple[str, ...] = ()
 
     @property
     def topic(self) -> str:

@@ -20,10 +20,10 @@ from functools import lru_cache
 from core.behaviour.leaks import AnswerKey, answer_key, states_answer, student_reached
 from core.behaviour.normalise import STOPWORDS, content_words
 from core.synth import phrasings as P
-from core.synth.facts import Fact, extract_facts
+from core.synth.facts import Fact, extract_facts, pick_fact
 from core.synth.intents import Intent
 from core.synth.problem import describe_problem
-from core.synth.teachers import Derivation, Message, NoFactError, SourceChunk
+from core.synth.teachers import Derivation, Message, NoFactError, RepeatedQuestion, SourceChunk
 
 TEMPLATE_LABEL = "template"
 FLOWS = (("short", 0.2), ("normal", 0.55), ("long", 0.25))
@@ -41,7 +41,12 @@ class TemplateTeacher:
                 "The template teacher found no statement to ask about in this chunk (it may be a list of "
                 "exercises); a model teacher can still write about it."
             )
-        fact = facts[slot % len(facts)]
+        fact = pick_fact(facts, slot, source.slot_intents)
+        if source.slot_intents and _repeats(facts, fact, slot, source.slot_intents):
+            raise RepeatedQuestion(
+                f"Every question this chunk gives is already asked here for a {source.slot_intents[slot]} "
+                "student; fewer conversations per chunk, or longer material, gives each its own question."
+            )
         return Derivation(fact.question, fact.reference, fact.answer)
 
     def write(
@@ -53,6 +58,16 @@ class TemplateTeacher:
             raise NoFactError("The template teacher can only write about questions it derived itself.")
         others = [f.subject for f in facts if f.subject != fact.subject]
         return Writer(fact, intent, source.topic, others, random.Random(seed)).conversation()
+
+
+def _repeats(facts: tuple[Fact, ...], fact: Fact, slot: int, intents: tuple[str, ...]) -> bool:
+    """True when an earlier slot of the chunk asked the same question of a student with the same intent."""
+    intent = intents[slot] if slot < len(intents) else ""
+    return any(
+        pick_fact(facts, earlier, intents).question == fact.question
+        and (intents[earlier] if earlier < len(intents) else "") == intent
+        for earlier in range(slot)
+    )
 
 
 @lru_cache(maxsize=512)
