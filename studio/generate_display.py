@@ -119,7 +119,7 @@ def progress_html(status: RunStatus | None, at: float | None = None) -> str:
     if status is None:
         return f'<p class="ts-empty">{NO_RUN}</p>'
     counts, job = status.counts, status.job
-    state = STATE_LABELS.get(job.state, job.state) if job else "Not started"
+    state = STATE_LABELS.get(status.outcome or "", status.outcome) if job else "Not started"
     if status.queue_position:
         state += f" (#{status.queue_position} in the queue for the accelerator)"
     fraction = status.done / status.run.total if status.run.total else 0
@@ -141,6 +141,11 @@ def progress_html(status: RunStatus | None, at: float | None = None) -> str:
         if job and job.error
         else ""
     )
+    explanation = (
+        f'<div class="ts-warning" id="generate-explanation">{html.escape(status.explanation)}</div>'
+        if status.explanation
+        else ""
+    )
     hint = ""
     if status.can_resume:
         left = counts["pending"] + counts["failed"]
@@ -148,7 +153,7 @@ def progress_html(status: RunStatus | None, at: float | None = None) -> str:
     return (
         f'<div id="generate-status"><b>{html.escape(state)}</b> · teacher: {html.escape(status.run.teacher)}'
         f'<br><progress class="ts-progress" style="width:100%;height:12px" value="{fraction:.3f}" max="1"></progress>'
-        f"<div>{counters}</div>{error}{hint}{substance_html(status.substance)}</div>"
+        f"<div>{counters}</div>{error}{hint}{explanation}{substance_html(status.substance)}</div>"
     )
 
 

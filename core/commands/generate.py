@@ -28,13 +28,13 @@ from typing import Any
 from core.commands import CliContext, CliError, CommandResult, add_command
 from core.jobs import Job, get_job, request_stop
 from core.synth.config import DEFAULT_PER_CHUNK, MAX_CONCURRENCY, MAX_PER_CHUNK, SynthConfig, SynthError
-from core.synth.explain import explain_run
 from core.synth.filters import REASON_LABELS
 from core.synth.intents import MixError, StudentMix
 from core.synth.job import GenerationStart, resume_generation, submit_generation
 from core.synth.pipeline import ItemResult, preview_examples
 from core.synth.quality import run_substance
 from core.synth.records import get_run, item_counts, reason_counts
+from core.synth.status import nothing_kept_explanation
 from core.synth.teacher_config import TeacherConfig, TeacherConfigError, discover_model, parse_teacher
 
 POLL_S = 0.5
@@ -204,22 +204,13 @@ def _follow(ctx: CliContext, start: GenerationStart, no_wait: bool) -> CommandRe
             f"student's problem; the most common opening starts {substance['top_opening']:.0%} of them."
         )
     text += "".join(f"\nWarning: {warning}" for warning in substance["warnings"])
-    data["explanation"] = _nothing_kept(ctx, start, data) if not job.is_active else ""
+    run = get_run(ctx.store, start.run_id)
+    data["explanation"] = nothing_kept_explanation(ctx.store, run) if run and not job.is_active else ""
     if data["explanation"]:
         text += f"\n{data['explanation']}"
     return CommandResult(
         data, text, exit_code=0 if job.state in ("succeeded", "queued", "starting", "running") else 1
     )
-
-
-def _nothing_kept(ctx: CliContext, start: GenerationStart, data: dict[str, Any]) -> str:
-    """Why the run kept nothing and what to do (core/synth/explain.py); "" when something was kept."""
-    run = get_run(ctx.store, start.run_id)
-    if run is None or item_counts(ctx.store, start.run_id)["kept"]:
-        return ""  # an earlier job of a resumed run kept some
-    per_chunk = max(int(run.config.get("per_chunk", 1) or 1), 1)
-    empty = -(-data["reasons"].get("no_fact", 0) // per_chunk)  # the template gives up on a whole chunk
-    return explain_run(data["reasons"], chunks=start.chunks, teacher=run.teacher, empty_chunks=empty)
 
 
 def _wait(ctx: CliContext, start: GenerationStart) -> Job:

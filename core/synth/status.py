@@ -19,6 +19,7 @@ from core.jobs import Job, JobOutcome, find_job, queue_position, reconcile_jobs
 from core.paths import Workspace
 from core.store import Store
 from core.synth.config import SynthConfig, SynthError, select_chunks
+from core.synth.explain import explain_run
 from core.synth.quality import SubstanceFigures, cached_run_substance
 from core.synth.records import (
     GenerationItem,
@@ -53,6 +54,7 @@ class RunStatus:
     latest_kept: list[Example]
     latest_filtered: list[GenerationItem]
     substance: SubstanceFigures | None = None  # of the kept conversations, once the run has finished
+    explanation: str = ""  # why a finished run kept nothing, and what to do (core/synth/explain.py)
 
     @property
     def done(self) -> int:
@@ -129,14 +131,28 @@ def _rate(store: Store, run: GenerationRun, job: Job | None) -> float | None:
     return finished / elapsed * 60 if finished and elapsed > 0 else None
 
 
+def nothing_kept_explanation(store: Store, run: GenerationRun) -> str:
+    """Why a run kept nothing and what to do; "" when it kept something or still has items to write."""
+    counts = item_counts(store, run.id)
+    if counts["kept"] or counts["pending"]:
+        return ""
+    reasons = reason_counts(store, run.id)
+    per_chunk = max(int(run.config.get("per_chunk", 1) or 1), 1)
+    empty = -(-reasons.get("no_fact", 0) // per_chunk)  # the template gives up on a whole chunk at once
+    return explain_run(reasons, chunks=-(-run.total // per_chunk), teacher=run.teacher, empty_chunks=empty)
+
+
 def generate_overview(store: Store, workspace: Workspace, run_id: str | None = None) -> GenerateOverview:
     """Everything the Generate tab shows; finds dead jobs first so a crashed run shows as interrupted."""
     reconcile_jobs(store, workspace)
     runs = list_runs(store)
     chosen = run_id if run_id and any(r.id == run_id for r in runs) else (runs[0].id if runs else None)
     status = run_status(store, chosen) if chosen else None
-    if status is not None and not status.is_active and status.counts["kept"]:
-        status = replace(status, substance=cached_run_substance(store, workspace, status.run.id))
+    if status is not None and not status.is_active:
+        if status.counts["kept"]:
+            status = replace(status, substance=cached_run_substance(store, workspace, status.run.id))
+        else:
+            status = replace(status, explanation=nothing_kept_explanation(store, status.run))
     return GenerateOverview(source_documents(store), runs, status)
 
 
