@@ -5,7 +5,8 @@ processes with torchrun (gloo), and with unsloth's fast kernels or plain peft.
     plan.mode             # "in-process" | "accelerate" | "torchrun"
     plan.command          # the workers' command when there is more than one rank
     fast = try_fast_path(config, hardware)        # imports unsloth first; any failure -> plain peft
-    fast.engine, fast.reason
+    fast.engine, fast.reason                      # "unsloth" here is a candidate: core/training/fast_path.py
+                                                  # trains one step with it before the run may use it
 
 unsloth patches transformers, trl and peft when imported, so it must be imported before them: the
 training job calls `try_fast_path` before anything else loads a model. On a CPU `import unsloth`
@@ -59,7 +60,8 @@ def try_fast_path(config: TrainConfig, hardware: HardwareInfo, *, distributed: b
         reason = f"unsloth did not load ({type(exc).__name__}: {str(exc)[:200]}); training with plain peft."
         log.warning(reason)
         return FastPath("peft", reason)
-    return FastPath("unsloth", "unsloth loaded: training with its fused kernels.")
+    # Importing is not training: the job trains with it only after one step worked (fast_path.py).
+    return FastPath("unsloth", "unsloth loaded; it trains the run once its one-step test passes.")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from core.training.components import (
 )
 from core.training.config import TrainConfig, TrainingError
 from core.training.estimate import count_steps, memory_advice, resolve_precision, use_packing
+from core.training.fast_path import prove_fast_path
 
 __all__ = ["ADAPTER_DIR", "CHECKPOINTS_DIR", "TrainInputs", "TrainOutcome", "train_adapter"]
 
@@ -64,6 +65,7 @@ class TrainOutcome:
     packing: bool
     trainable_parameters: int
     trainable_names: list[str]
+    engine_reason: str = ""
     model: Any = None  # the trained PeftModel, kept only when asked (tests)
 
     def summary(self) -> dict[str, Any]:
@@ -80,6 +82,7 @@ class TrainOutcome:
             "precision": self.precision,
             "device": self.device,
             "engine": self.engine,
+            "engine_reason": self.engine_reason,
             "packing": self.packing,
             "loss_masking": self.masking.strategy,
             "trainable_parameters": self.trainable_parameters,
@@ -97,6 +100,8 @@ def train_adapter(inputs: TrainInputs, reporter: Reporter, *, keep_model: bool =
         train_rows, eval_rows = training_datasets(inputs, tokenizer, masking)
         precision = resolve_precision(inputs.config, inputs.hardware, param_count(folder))
         packing = use_packing(inputs.config, inputs.hardware)
+        # unsloth trains the run only after one step with it worked here (core/training/fast_path.py).
+        inputs.fast = prove_fast_path(inputs, folder, precision, tokenizer, train_rows, packing, masking)
         model, peft_config = load_model(inputs, folder, precision)
         monitor = TrainingMonitor(reporter, count_steps(inputs.config, len(train_rows)), inputs.checkpoints)
         trainer = build_trainer(
@@ -209,6 +214,7 @@ def _outcome(
         precision=precision,
         device=inputs.hardware.device,
         engine=inputs.fast.engine,
+        engine_reason=inputs.fast.reason,
         packing=packing,
         trainable_parameters=sum(p.numel() for p in trainer.model.parameters() if p.requires_grad),
         trainable_names=names,
