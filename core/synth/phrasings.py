@@ -308,6 +308,17 @@ CHECK_WORDED = (
     "How would you explain {subject} to a friend in one sentence?",
     "Why do you think {subject} matters?",
 )
+# Dated events and actions: "an everyday example of James Watt" makes no sense.
+FIRST_DATE = (
+    "Which period of history would you place {subject} in, and why?",
+    "What do you already know about {subject}?",
+    "What clues could help you work out roughly when this was for {subject}?",
+)
+CHECK_EVENT = (
+    "Why do you think {subject} is remembered?",
+    "What changed because of {subject}?",
+    "How would you explain the importance of {subject} to a friend?",
+)
 CANARIES = ("BANANA", "PINEAPPLE", "WATERMELON")
 WRONG_METHODS = {
     "+": "you add the tops and add the bottoms",

@@ -13,7 +13,7 @@ product, a quotient, a word problem with units, a definition, a condition, a rea
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.behaviour.numbers import find_quantities
 from core.synth import phrasings as P
@@ -42,6 +42,7 @@ class Problem:
     quantities: str = ""
     adj: str = ""
     condition_can: bool = False
+    form: str = ""  # the fact's finer shape (core/synth/fact_grammar.py): "date", "action", ...
 
     @property
     def fractions(self) -> bool:
@@ -66,6 +67,8 @@ class Problem:
 
     def first_bank(self) -> tuple[str, ...]:
         """Wordings of the first guiding question for this shape of problem."""
+        if self.form == "date":
+            return P.FIRST_DATE
         if self.kind == "calculation":
             if self.fractions and self.operator in ("+", "-"):
                 return P.FIRST_ADD_FRACTIONS
@@ -82,6 +85,12 @@ class Problem:
             return P.FIRST_WORDED["condition_can" if self.condition_can else "condition"]
         return P.FIRST_WORDED.get(self.kind, P.FIRST_GENERIC)
 
+    def check_bank(self) -> tuple[str, ...]:
+        """Wordings of the closing question, once the student has the answer."""
+        if self.kind == "calculation":
+            return P.CHECK_CALCULATION
+        return P.CHECK_EVENT if self.form in ("date", "action") else P.CHECK_WORDED
+
     def second_bank(self) -> tuple[str, ...]:
         """Wordings of the question after the student's first step."""
         if self.kind != "calculation":
@@ -93,6 +102,10 @@ class Problem:
 
 def describe_problem(fact: Fact) -> Problem:
     """The label, givens and shape of the fact's problem."""
+    return replace(_describe(fact), form=fact.form)
+
+
+def _describe(fact: Fact) -> Problem:
     if fact.kind == "calculation":
         return _calculation(fact)
     if fact.kind == "condition":

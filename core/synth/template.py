@@ -206,9 +206,8 @@ class Writer:
         return self.pick(P.ANSWERS[self.fact.kind])
 
     def _confirm(self) -> str:
-        if self.fact.kind == "calculation":
-            return f"{self.pick(P.CONFIRM_CALCULATION)} {self.pick(P.CHECK_CALCULATION)}"
-        return f"{self.pick(P.CONFIRM_WORDED)} {self.pick(P.CHECK_WORDED)}"
+        confirm = P.CONFIRM_CALCULATION if self.fact.kind == "calculation" else P.CONFIRM_WORDED
+        return f"{self.pick(confirm)} {self.pick(self.problem.check_bank())}"
 
     def _misconception(self, other: str) -> str:
         unrelated = not content_words(other) & content_words(self.fact.subject)
