@@ -9,7 +9,7 @@ TORCH_SPEC ?= torch==2.13.0
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: studio test test-fast bench lint format clean
+.PHONY: studio test test-fast bench lint format clean gpu-env gpu-env-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,23 @@ format: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) tests/artifacts .pytest_cache .mypy_cache .ruff_cache
+
+# The GPU training environment: its own .venv-gpu with the pins unsloth needs (requirements-gpu.txt),
+# so the CPU environment's transformers/trl/datasets pins are never downgraded. CUDA torch comes from
+# PyPI by default; GPU_TORCH_INDEX picks another build, e.g. https://download.pytorch.org/whl/cu128.
+VENV_GPU := .venv-gpu
+GPU_TORCH_INDEX ?=
+
+gpu-env: $(VENV_GPU)/.installed
+
+$(VENV_GPU)/.installed: requirements-gpu.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV_GPU)
+	$(VENV_GPU)/bin/python -m pip install -q --upgrade pip
+	$(VENV_GPU)/bin/python -m pip install -q "$(TORCH_SPEC)" $(if $(GPU_TORCH_INDEX),--index-url $(GPU_TORCH_INDEX))
+	$(VENV_GPU)/bin/python -m pip install -q -r requirements-gpu.txt
+	$(VENV_GPU)/bin/python -m pip install -q --no-deps -e .
+	touch $@
+
+# Resolve the GPU environment against PyPI without installing it (also part of `make test`).
+gpu-env-check: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/gpu/test_gpu_env.py -q
