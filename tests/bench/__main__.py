@@ -25,7 +25,7 @@ def discover() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    names = argv or discover()
+    names = [arg for arg in argv if not arg.startswith("--")] or discover()  # flags stay for the benchmarks
     unknown = set(names) - set(discover())
     if unknown:
         sys.stderr.write(f"unknown benchmark(s) {sorted(unknown)}; available: {discover()}\n")
