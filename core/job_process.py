@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psutil
 
+from core.models.threads import thread_environment
 from core.paths import Workspace
 
 # A recorded start time matches the live process within this tolerance (clock rounding).
@@ -26,7 +27,8 @@ def spawn_job_process(workspace: Workspace, job_id: str, log_file_path: Path) ->
     Returns (pid, process start time). The caller records both, so a recycled pid is never taken
     for the job.
     """
-    env = {**os.environ, "STUDIO_HOME": str(workspace.root), "PYTHONUNBUFFERED": "1"}
+    # thread_environment(): a fixed torch thread share per job when STUDIO_TORCH_THREADS is set.
+    env = {**os.environ, **thread_environment(), "STUDIO_HOME": str(workspace.root), "PYTHONUNBUFFERED": "1"}
     project_root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (project_root, env.get("PYTHONPATH", "")) if p)
     log_file_path.parent.mkdir(parents=True, exist_ok=True)

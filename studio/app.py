@@ -15,6 +15,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from core.models.spec import base_summary
 from studio import jobs_panel
 from studio.context import AppContext
 
@@ -37,7 +38,7 @@ DEFAULT_MAX_FILE_SIZE = "200mb"
 def header_html(ctx: AppContext) -> str:
     base = ctx.base
     chips = [
-        ("Base model", base.display_name),
+        ("Base model", base_summary(base, ctx.hardware)),
         ("Device", ctx.hardware.name),
         ("Workspace", str(ctx.workspace.root)),
     ]

@@ -1,7 +1,7 @@
 """Shared fixtures: an offline environment, a fresh workspace and store per test.
 
-Model fixtures (`tiny_model_dir`, `tiny_adapter_dir`) and the local OpenAI-compatible server live
-in tests/support and are loaded as plugins here.
+Model fixtures (`tiny_model_dir`, `tiny_adapter_dir`, `bundled_model_dir`) and the local
+OpenAI-compatible server live in tests/support and are loaded as plugins here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+# Unit tests run the random-weight `tiny` model: the studio's real default (the bundled SmolLM2) takes
+# about 20 s to unpack. Tests of the default itself clear this; slow tests of the real model set their own.
+os.environ["STUDIO_BASE_MODEL"] = "tiny"
 
 from core.paths import Workspace
 from core.store import Store

