@@ -201,6 +201,10 @@ def tokenizer_folder(resolved: ResolvedBase) -> Path:
         from core.models.tiny import ensure_tiny_at
 
         return ensure_tiny_at(Path(resolved.source))
+    if resolved.kind == "bundled":  # its tokenizer is inside the GGUF: unpack the model once (~20 s)
+        from core.models.download import ensure_base_local
+
+        return ensure_base_local(resolved)
     if resolved.kind in ("local", "cache"):
         return Path(resolved.source)
     from huggingface_hub import hf_hub_download

