@@ -2,6 +2,7 @@
 
     python -m tests.bench tutor                 # or: make bench BENCH_ARGS=tutor
     BENCH_TUTOR_BASE=/path/to/model python -m tests.bench tutor     # another base model
+    BENCH_TUTOR_WORKSPACE=/tmp/tutor python -m tests.bench tutor    # keep the workspace (to open it in the studio)
 
 Runs what a teacher does with every default, on a fresh workspace (tests/support/tutor_flow.py): Load demo
 course, Generate (offline template teacher), accept what passed, Build, Train. Then it asks the held-out
@@ -66,8 +67,13 @@ def main() -> int:
         os.environ["STUDIO_BASE_MODEL"] = base
     else:
         os.environ.pop("STUDIO_BASE_MODEL", None)
+    kept = os.environ.get("BENCH_TUTOR_WORKSPACE", "")
     with tempfile.TemporaryDirectory(prefix="bench-tutor-") as folder:
-        workspace = Path(folder) / "home"
+        workspace = Path(kept) if kept else Path(folder) / "home"
+        if kept and workspace.exists():
+            raise SystemExit(
+                f"{workspace} exists: the benchmark starts from a fresh workspace; remove it first."
+            )
         started = time.monotonic()
         flow = run_default_flow(workspace, env)
         card = score_openers(workspace, {"adapter": flow.adapter_id})
