@@ -96,7 +96,7 @@ def stream_round(ctx: CompareContext, request: RoundRequest) -> Iterator[RoundSn
         return RoundSnapshot(list(columns), status, request.blind, **extra)  # type: ignore[arg-type]
 
     if ctx.chat_backends.needs_loading(ctx.base, request.serving):
-        yield snapshot(f"Loading {ctx.base.display_name} (first use; a model from the hub downloads once)...")
+        yield snapshot(f"Loading {ctx.base.display_name} (first use: a hub model downloads once, the bundled copy unpacks once)...")
         try:
             ctx.chat_backends.ensure_loaded(ctx.workspace, ctx.base)
         except (ModelLoadError, InferenceError, OSError) as exc:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.models.bundled import BUNDLED_NAME, BUNDLED_REPO_ID, bundled_folder, is_converted
 from core.models.spec import cached_snapshot, configured_base_model
 from core.models.tiny import TINY_NAME, ensure_tiny_model
 from core.paths import Workspace
@@ -53,6 +54,8 @@ def local_model_folder(name: str, workspace: Workspace) -> Path | None:
     """Where `name`'s tokenizer is on this machine (tiny, a folder, the hub cache), else None."""
     if name == TINY_NAME:
         return ensure_tiny_model(workspace)
+    if name in (BUNDLED_NAME, BUNDLED_REPO_ID) and is_converted(bundled_folder(workspace)):
+        return bundled_folder(workspace)  # converted on first use of the bundled copy (core/models/bundled.py)
     folder = Path(name).expanduser()
     if folder.is_dir():
         return folder if _has_tokenizer(folder) else None

@@ -4,7 +4,8 @@
     hw = describe_hardware()        # cached: HardwareInfo(device="cpu", name="CPU (2 cores, bf16)", ...)
 
 CUDA is detected from `nvidia-smi` or /proc/driver/nvidia; both are best effort, so a broken driver
-reads as "no GPU" rather than an error. CUDA_VISIBLE_DEVICES is honoured.
+reads as "no GPU" rather than an error. CUDA_VISIBLE_DEVICES is honoured. The memory is the container's
+cgroup limit where there is one (core/models/memory.py), else the machine's RAM.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from core.models.memory import MemoryLimit, available_memory_gib, read_memory_limit
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +45,24 @@ class HardwareInfo:
     cpu_cores: int
     cpu_bf16: bool
     gpus: tuple[GpuInfo, ...] = field(default_factory=tuple)
+    # The memory the process may use (a container's cgroup limit, else the RAM); None: not looked up.
+    memory: MemoryLimit | None = None
 
     @property
     def gpu_memory_gib(self) -> float | None:
         """Memory of the first GPU in GiB, where the driver reports it."""
         return self.gpus[0].memory_gib if self.gpus else None
+
+    @property
+    def memory_limited(self) -> bool:
+        """True when a container's cgroup limit, not the machine's RAM, bounds what a run may use."""
+        return self.memory is not None and self.memory.from_cgroup
+
+    def available_memory_gib(self) -> float | None:
+        """What a run may use now: free GPU memory on a GPU, else what is free under the memory limit."""
+        if self.device == "cuda":
+            return self.gpu_memory_gib
+        return available_memory_gib(self.memory or read_memory_limit())
 
 
 @functools.cache
@@ -55,11 +71,12 @@ def describe_hardware() -> HardwareInfo:
     gpus = _visible(detect_gpus())
     cores = cpu_core_count()
     bf16 = cpu_supports_bf16()
+    memory = read_memory_limit()
     if gpus:
         name = f"{gpus[0].name} x{len(gpus)}"
-        return HardwareInfo("cuda", name, len(gpus), cores, bf16, tuple(gpus))
+        return HardwareInfo("cuda", name, len(gpus), cores, bf16, tuple(gpus), memory)
     name = f"CPU ({cores} cores, bf16)" if bf16 else f"CPU ({cores} cores)"
-    return HardwareInfo("cpu", name, 0, cores, bf16)
+    return HardwareInfo("cpu", name, 0, cores, bf16, memory=memory)
 
 
 def detect_gpus() -> list[GpuInfo]:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from core.models.bundled import (
     BUNDLED_DISPLAY,
+    BUNDLED_MODEL,
     BUNDLED_NAME,
     BUNDLED_REPO_ID,
     BUNDLED_REVISION,
@@ -157,10 +158,14 @@ def resolve_base(name: str, workspace: Workspace, *, hub_timeout_s: float = HUB_
     if snapshot is not None:
         return ResolvedBase(name, "cache", str(snapshot), name, revision=snapshot.name, cache_dir=cache_dir)
     if hub_offline():
+        if name == GPU_DEFAULT_BASE:
+            return _default_instead(name, workspace, "offline and not in the cache")
         return _bundled_or_fallback(name, workspace, "offline and not in the cache")
     resolved = _ask_hub(name, workspace, cache_dir, hub_timeout_s)
     if resolved.is_fallback and name == BUNDLED_REPO_ID:
         return _bundled_or_fallback(name, workspace, "the Hugging Face hub did not answer")
+    if resolved.is_fallback and name == GPU_DEFAULT_BASE:
+        return _default_instead(name, workspace, "the Hugging Face hub did not answer")
     return resolved
 
 
@@ -220,6 +225,24 @@ def _tiny(workspace: Workspace, requested: str, reason: str = "") -> ResolvedBas
         display_name=TINY_NAME,
         revision=f"recipe-{TINY_RECIPE_VERSION}",
         is_fallback=bool(reason),
+        reason=reason,
+    )
+
+
+def _default_instead(name: str, workspace: Workspace, why: str) -> ResolvedBase:
+    """The GPU default out of reach: the bundled copy (a real tutor), never the random-weight test model."""
+    bundled = _bundled_or_fallback(BUNDLED_NAME, workspace, why)
+    if bundled.kind != "bundled":
+        return bundled
+    reason = f"Couldn't load {name} ({why}), so the studio is using the bundled {BUNDLED_MODEL}."
+    log.warning(reason)
+    return ResolvedBase(
+        name,
+        "bundled",
+        bundled.source,
+        BUNDLED_DISPLAY,
+        revision=BUNDLED_REVISION,
+        is_fallback=True,
         reason=reason,
     )
 

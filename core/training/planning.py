@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import psutil
-
 from core.dataset.records import Dataset, get_dataset, latest_dataset
 from core.models.bundled import bundled_config
 from core.models.hardware import HardwareInfo, describe_hardware
@@ -29,7 +27,6 @@ from core.store import Store, from_json
 from core.training.config import RUN_COMMAND, TrainConfig, TrainingError
 from core.training.data import data_size
 from core.training.estimate import (
-    GIB,
     DataSize,
     ModelShape,
     TrainEstimate,
@@ -41,7 +38,7 @@ from core.training.estimate import (
 log = logging.getLogger(__name__)
 
 # Suggested base models by hardware: small instruct models that train in reasonable time there.
-CPU_BASES = ("HuggingFaceTB/SmolLM2-360M-Instruct", "HuggingFaceTB/SmolLM2-135M-Instruct")
+CPU_BASES = ("HuggingFaceTB/SmolLM2-135M-Instruct", "bundled", "HuggingFaceTB/SmolLM2-360M-Instruct")
 GPU_BASES = (
     "Qwen/Qwen2.5-0.5B-Instruct",
     "Qwen/Qwen2.5-1.5B-Instruct",
@@ -174,9 +171,8 @@ def _fetch_config(base: ResolvedBase) -> Path:
 
 
 def available_memory_gib(hardware: HardwareInfo) -> float | None:
-    if hardware.device == "cuda":
-        return hardware.gpu_memory_gib
-    return psutil.virtual_memory().available / GIB
+    """GPU memory on a GPU; on a CPU what is free under the container's cgroup limit (else the RAM)."""
+    return hardware.available_memory_gib()
 
 
 def past_speeds(store: Store, base: str, hardware: HardwareInfo, precision: str) -> list[float]:

@@ -251,3 +251,14 @@ def test_a_training_estimate_for_the_bundled_copy_needs_no_unpacking(workspace: 
     assert problem is None and shape is not None
     assert (shape.layers, shape.hidden, shape.vocab, shape.tied_embeddings) == (30, 576, 49152, True)
     assert not (workspace.models_dir / BUNDLED_FOLDER).exists()
+
+
+def test_the_gpu_default_out_of_reach_falls_back_to_the_bundled_copy_not_tiny(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.models.spec import GPU_DEFAULT_BASE, resolve_base
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    resolved = resolve_base(GPU_DEFAULT_BASE, Workspace(tmp_path / "home").ensure())
+    assert resolved.kind == "bundled" and resolved.is_fallback
+    assert "bundled SmolLM2-135M-Instruct" in resolved.reason

@@ -93,8 +93,9 @@ def test_suggested_bases_follow_the_hardware() -> None:
     gpu = HardwareInfo("cuda", "NVIDIA L4 x1", 1, 8, False, (GpuInfo("NVIDIA L4", 22.5),))
     assert suggested_bases(cpu, "tiny") == [
         "tiny",
-        "HuggingFaceTB/SmolLM2-360M-Instruct",
         "HuggingFaceTB/SmolLM2-135M-Instruct",
+        "bundled",
+        "HuggingFaceTB/SmolLM2-360M-Instruct",
     ]
     on_gpu = suggested_bases(gpu, "Qwen/Qwen2.5-0.5B-Instruct")
     assert on_gpu[0] == "Qwen/Qwen2.5-0.5B-Instruct" and on_gpu.count("Qwen/Qwen2.5-0.5B-Instruct") == 1
