@@ -249,8 +249,8 @@ def estimate_training(
         speed_source=source,
     )
     refusal = refusal_reason(config, shape, hardware, estimate, data, qlora_available=qlora_available)
-    notes = _notes(config, hardware, estimate)
-    return TrainEstimate(**{**estimate.__dict__, "refusal": refusal, "notes": notes})
+    estimate = TrainEstimate(**{**estimate.__dict__, "refusal": refusal})
+    return TrainEstimate(**{**estimate.__dict__, "notes": _notes(config, hardware, estimate)})
 
 
 def _speed(
@@ -298,8 +298,8 @@ def refusal_reason(
     available = estimate.available_gib
     if available is not None and estimate.memory_gib > available * MEMORY_HEADROOM:
         return (
-            f"This run needs about {estimate.memory_gib:.1f} GB of memory and the {_memory_kind(hardware)} has "
-            f"{available:.1f} GB. {memory_advice(config, hardware)}"
+            f"This run needs about {estimate.memory_gib:.1f} GB of memory and {_memory_room(hardware, available)}. "
+            f"{memory_advice(config, hardware)}"
         )
     return None
 
@@ -322,12 +322,34 @@ def memory_advice(config: TrainConfig, hardware: HardwareInfo) -> str:
     return "To fit: " + ", ".join(tips[:-1]) + (" or " if len(tips) > 1 else "") + tips[-1] + "."
 
 
-def _memory_kind(hardware: HardwareInfo) -> str:
-    return "GPU" if hardware.device == "cuda" else "machine"
+def _memory_room(hardware: HardwareInfo, available: float) -> str:
+    """Where the free memory is, naming a container's limit: in a pod the machine's RAM does not count."""
+    if hardware.device == "cuda":
+        return f"the GPU has {available:.1f} GB"
+    limit = hardware.memory
+    if limit is not None and limit.from_cgroup:
+        return (
+            f"this container has {available:.1f} GB free under its {limit.gib:.1f} GB limit ({limit.source})"
+        )
+    return f"the machine has {available:.1f} GB"
+
+
+def _fits_note(hardware: HardwareInfo, estimate: TrainEstimate) -> str | None:
+    """Under a container limit, say that the run fits it (people in an 8 GB workbench ask exactly that)."""
+    limit = hardware.memory
+    if hardware.device == "cuda" or limit is None or not limit.from_cgroup or estimate.available_gib is None:
+        return None
+    return (
+        f"Fits this container's {limit.gib:.1f} GB memory limit ({limit.source}): the run needs about "
+        f"{estimate.memory_gib:.1f} GB of the {estimate.available_gib:.1f} GB free."
+    )
 
 
 def _notes(config: TrainConfig, hardware: HardwareInfo, estimate: TrainEstimate) -> list[str]:
     notes = []
+    fits = _fits_note(hardware, estimate) if estimate.refusal is None else None
+    if fits:
+        notes.append(fits)
     if hardware.device == "cpu" and estimate.params > 600_000_000:
         notes.append("Models above ~500M parameters train very slowly on a CPU; a GPU is the better place.")
     if estimate.seconds > 12 * 3600:

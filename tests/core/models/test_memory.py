@@ -64,9 +64,7 @@ def test_cgroup_v1_limit_in_bytes_is_the_limit(tmp_path: Path) -> None:
 
 
 def test_cgroup_v1_unlimited_reads_as_the_ram(tmp_path: Path) -> None:
-    cg, me = fake_cgroup(
-        tmp_path, {"memory/memory.limit_in_bytes": "9223372036854771712"}, "4:memory:/\n"
-    )
+    cg, me = fake_cgroup(tmp_path, {"memory/memory.limit_in_bytes": "9223372036854771712"}, "4:memory:/\n")
     assert read_memory_limit(cg, me, ram_bytes=RAM).source == "machine RAM"
 
 
