@@ -15,7 +15,9 @@ from pathlib import Path
 
 import gradio as gr
 
+from core.doctor import gather_report, health_status, report_lines
 from core.models.spec import base_summary
+from core.web import HEALTH_PATH
 from studio import jobs_panel
 from studio.context import AppContext
 
@@ -35,7 +37,20 @@ TABS: tuple[tuple[str, str], ...] = (
 DEFAULT_MAX_FILE_SIZE = "200mb"
 
 
-def header_html(ctx: AppContext) -> str:
+def header_tooltip(ctx: AppContext, root_path: str = "") -> str:
+    """`tutor-studio doctor`'s facts, shown when the pointer rests on the header (the hub is not asked)."""
+    report = gather_report(
+        ctx.workspace,
+        ctx.store,
+        root_path_flag=root_path,
+        check_hub=False,
+        hardware=ctx.hardware,
+        base=ctx.base,
+    )
+    return "\n".join([*report_lines(report), "More: tutor-studio doctor"])
+
+
+def header_html(ctx: AppContext, tooltip: str = "") -> str:
     base = ctx.base
     chips = [
         ("Base model", base_summary(base, ctx.hardware)),
@@ -53,7 +68,7 @@ def header_html(ctx: AppContext) -> str:
     if base.is_fallback:
         warning = f'<div class="ts-warning" id="base-fallback">{html.escape(base.reason or "")}</div>'
     return (
-        '<div class="ts-header" id="studio-header">'
+        f'<div class="ts-header" id="studio-header" title="{html.escape(tooltip)}">'
         '<div class="ts-title"><h1>Tutor Studio</h1>'
         '<p class="ts-muted">Turn your course material into a small tutor model that guides students with '
         f"questions instead of handing out answers. Work left to right: {html.escape(stages)}.</p></div>"
@@ -61,9 +76,9 @@ def header_html(ctx: AppContext) -> str:
     )
 
 
-def build_app(ctx: AppContext) -> gr.Blocks:
+def build_app(ctx: AppContext, root_path: str = "") -> gr.Blocks:
     with gr.Blocks(title="Tutor Studio", analytics_enabled=False) as demo:
-        gr.HTML(header_html(ctx), elem_id="header")
+        gr.HTML(header_html(ctx, header_tooltip(ctx, root_path)), elem_id="header")
         if TABS:  # the front end cannot render an empty gr.Tabs
             with gr.Tabs(elem_id="stage-tabs"):
                 for label, module_name in TABS:
@@ -83,13 +98,18 @@ def launch(
     auth: list[tuple[str, str]] | None = None,
     max_file_size: str | int = DEFAULT_MAX_FILE_SIZE,
     block: bool = True,
+    root_path: str = "",
 ) -> gr.Blocks:
-    """Serve the studio. Only the workspace's export folder is downloadable; the store never is."""
-    demo = build_app(ctx)
+    """Serve the studio. Only the workspace's export folder is downloadable; the store never is.
+
+    `root_path` is the path prefix of a reverse proxy in front (a notebook's /proxy/7860): the studio still
+    answers at /, and gradio writes the prefix into every link, upload, download and queue URL it sends."""
+    demo = build_app(ctx, root_path)
     ws = ctx.workspace
     demo.launch(
         server_name=host,
         server_port=port,
+        root_path=root_path,
         auth=auth,
         max_file_size=max_file_size,
         allowed_paths=[str(ws.exports_dir)],
@@ -100,14 +120,28 @@ def launch(
             str(ws.jobs_dir),
             str(ws.hf_home),
         ],
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,  # the health route is added once the app exists, then we block
         show_error=True,
         quiet=True,
         footer_links=["api"],
         theme=gr.themes.Soft(primary_hue="indigo", secondary_hue="amber"),
         css_paths=[ASSETS / "studio.css"],
     )
+    add_health_route(demo, ctx)
+    if block:
+        demo.block_thread()
     return demo
+
+
+def add_health_route(demo: gr.Blocks, ctx: AppContext) -> None:
+    """GET /healthz for Kubernetes probes and proxies: JSON, no sign-in (it says nothing private)."""
+    from fastapi.responses import JSONResponse
+
+    def healthz() -> JSONResponse:
+        status, body = health_status(ctx.store)
+        return JSONResponse(body, status_code=status)
+
+    demo.app.add_api_route(HEALTH_PATH, healthz, methods=["GET"], include_in_schema=False)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""`tutor-studio serve [--host 127.0.0.1] [--port 7860] [--auth user:pass | --auth-file FILE]`: the browser studio."""
+"""`tutor-studio serve [--host 127.0.0.1] [--port 7860] [--auth user:pass | --auth-file FILE] [--root-path PATH]`:
+the browser studio.
+
+    tutor-studio serve --root-path "$NB_PREFIX/proxy/7860/"   # in a notebook workbench, behind its proxy
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_command
+from core.web import (
+    HEALTH_PATH,
+    LOOPBACK_HOSTS,
+    ROOT_PATH_ENV,
+    RootPathError,
+    notebook_root_path,
+    public_url,
+    resolve_root_path,
+    studio_url,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -25,6 +39,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--max-file-size", default="200mb", help="Largest file a browser may upload (default 200mb)."
+    )
+    parser.add_argument(
+        "--root-path",
+        metavar="PATH",
+        help=f"The path a reverse proxy serves the studio under, such as /proxy/7860/ in a notebook "
+        f"workbench (the proxy strips it). Default: ${ROOT_PATH_ENV}, else none.",
     )
 
 
@@ -55,16 +75,27 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     from studio.context import AppContext
 
     auth = parse_auth(args)
-    if args.host not in ("127.0.0.1", "localhost", "::1") and not auth:
+    try:
+        root_path = resolve_root_path(args.root_path)
+    except RootPathError as error:
+        raise CliError(str(error)) from None
+    if args.host not in LOOPBACK_HOSTS and not auth:
         ctx.report(
             "warning: the studio is reachable from other machines without a password; consider --auth."
         )
     app_ctx = AppContext.create(ctx.workspace)
     demo = launch(
-        app_ctx, host=args.host, port=args.port, auth=auth, max_file_size=args.max_file_size, block=False
+        app_ctx,
+        host=args.host,
+        port=args.port,
+        auth=auth,
+        max_file_size=args.max_file_size,
+        block=False,
+        root_path=root_path,
     )
-    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
-    ctx.report(f"Tutor Studio is running at {url}  (workspace: {ctx.workspace.root})")
+    url = studio_url(args.host, args.port)
+    for line in start_lines(url, root_path, args.port, str(ctx.workspace.root)):
+        ctx.report(line)
     ctx.report(
         f"Ready in {time.monotonic() - started:.1f} s. Press Ctrl+C to stop; background jobs keep running."
     )
@@ -72,4 +103,20 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
         demo.block_thread()
     finally:
         demo.close()
-    return CommandResult({"url": url})
+    return CommandResult({"url": url, "root_path": root_path, "public_url": public_url(root_path, url)})
+
+
+def start_lines(url: str, root_path: str, port: int, workspace: str) -> list[str]:
+    """What `serve` says once it answers: where to open it (through the proxy when there is one)."""
+    lines = [f"Tutor Studio is running at {url}  (workspace: {workspace})"]
+    if root_path:
+        lines.append(
+            f"Behind your proxy, open {public_url(root_path, url)} (the proxy strips {root_path}; "
+            f"health check: {url.rstrip('/')}{HEALTH_PATH})"
+        )
+    elif hint := notebook_root_path(port):
+        lines.append(
+            f"This looks like a notebook workbench: to open it through the notebook's proxy, restart with "
+            f"--root-path {hint}/ and open {hint}/ on the notebook's address."
+        )
+    return lines
