@@ -132,6 +132,8 @@ def describe_root_path(flag: str | None, port: int, problems: list[str]) -> dict
     source = "--root-path" if flag is not None else (ROOT_PATH_ENV if os.environ.get(ROOT_PATH_ENV) else "")
     try:
         value = resolve_root_path(flag)
+        if flag is not None and os.environ.get(ROOT_PATH_ENV) and value == resolve_root_path(None):
+            source = ROOT_PATH_ENV  # the studio passes on what it read from the environment
     except RootPathError as error:
         problems.append(str(error))
         value = ""

@@ -138,9 +138,12 @@ class PrefixProxy:
             if "text/event-stream" in upstream.headers.get("Content-Type", ""):
                 self.log.streamed_event_streams += 1
             await response.prepare(request)
-            async for chunk in upstream.content.iter_any():  # as it arrives: no buffering of streams
-                await response.write(chunk)
-            await response.write_eof()
+            try:
+                async for chunk in upstream.content.iter_any():  # as it arrives: no buffering of streams
+                    await response.write(chunk)
+                await response.write_eof()
+            except (ConnectionResetError, aiohttp.ClientConnectionResetError):
+                pass  # the browser left (a closed tab ends its event streams): nothing to deliver to
             return response
 
     def _rewrite_location(self, key: str, value: str) -> str:
@@ -157,7 +160,9 @@ class PrefixProxy:
         browser_side = web.WebSocketResponse()
         await browser_side.prepare(request)
         url = "ws" + self.upstream[len("http") :] + target
-        headers = {k: v for k, v in self._forward_headers(request).items() if not k.lower().startswith("sec-")}
+        headers = {
+            k: v for k, v in self._forward_headers(request).items() if not k.lower().startswith("sec-")
+        }
         async with self._session.ws_connect(url, headers=headers) as app_side:
             await asyncio.gather(_pump(browser_side, app_side), _pump(app_side, browser_side))
         return browser_side
