@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from core.commands.serve import start_lines
@@ -56,3 +60,23 @@ def test_serve_says_where_to_open_the_studio_behind_the_proxy() -> None:
     lines = start_lines("http://127.0.0.1:7860", "/proxy/7860", 7860, "/ws")
     assert "open /proxy/7860/" in lines[1] and "http://127.0.0.1:7860/healthz" in lines[1]
     assert public_url("", "http://h:1") == "http://h:1"
+
+
+def test_serve_refuses_a_relative_root_path_before_starting(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core.cli",
+            "serve",
+            "--root-path",
+            "proxy/7860",
+            "--workspace",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode != 0
+    assert "--root-path 'proxy/7860' must start with '/'" in out.stderr
