@@ -40,7 +40,21 @@ def build(folder: Path) -> list[dict[str, Any]]:
             for container in _containers(doc):
                 if container["image"] == image["name"]:
                     container["image"] = f"{image['newName']}:{image['newTag']}"
+        for patch in kustomization.get("patches", []):
+            if (doc["kind"], doc["metadata"]["name"]) == (patch["target"]["kind"], patch["target"]["name"]):
+                for operation in yaml.safe_load(patch["patch"]):
+                    _add(doc, operation)
     return docs
+
+
+def _add(doc: dict[str, Any], operation: dict[str, Any]) -> None:
+    """A JSON-patch `add` (the only operation the overlays use), into a path whose parents exist."""
+    assert operation["op"] == "add", f"unsupported patch operation {operation['op']}"
+    *parents, last = operation["path"].strip("/").split("/")
+    target = doc
+    for key in parents:
+        target = target[key]
+    target[last] = operation["value"]
 
 
 def _containers(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -111,6 +125,10 @@ def test_pod_gets_8_gb_and_keeps_its_workspace_on_the_claim(
     assert deployment["spec"]["strategy"]["type"] == "Recreate" and deployment["spec"]["replicas"] == 1
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
     assert container["image"].endswith(":0.1.0") and "/" in container["image"]
+    pod_security = deployment["spec"]["template"]["spec"]["securityContext"]
+    assert pod_security["runAsNonRoot"] is True
+    # OpenShift assigns the volume's group itself; elsewhere the image's group must own the volume.
+    assert ("fsGroup" in pod_security) == (overlay[0] == "kubernetes")
 
 
 def test_route_or_ingress_points_at_the_service_port(overlay: tuple[str, list[dict[str, Any]]]) -> None:
