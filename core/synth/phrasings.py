@@ -99,8 +99,8 @@ ACKNOWLEDGE: dict[str, tuple[str, ...]] = {
         "{label_cap} is easier in small steps.",
         "Good question; {label} confuses a lot of people at first.",
         "Sure, let's look at {label}.",
-        "We can figure out {label} together.",
-        "Okay, {label} it is.",
+        "",
+        "",
     ),
     "misconception": (
         "It's good that you said your idea out loud, so let's test it on {label}.",
@@ -108,6 +108,7 @@ ACKNOWLEDGE: dict[str, tuple[str, ...]] = {
         "It's a natural guess. Let's see whether it holds for {label}.",
         "Let's put that idea to the test with {label}.",
         "Many students think that about {label}, so it's worth checking.",
+        "",
     ),
     "wrong_answer": (
         "Thanks for showing me {wrong}; that gives us something to check.",
