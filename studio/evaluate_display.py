@@ -23,11 +23,13 @@ NO_REPORT = (
 VERDICT_STYLE = {
     "ship": ("#ecfdf5", "#047857", "Ship it"),
     "hold": ("#fffbeb", "#b45309", "Hold"),
+    "inconclusive": ("#f3f4f6", "#374151", "Hold: inconclusive (inside the noise)"),
 }
 STATUS_MARK = {
     "pass": '<b style="color:#047857">PASS</b>',
     "fail": '<b style="color:#b91c1c">FAIL</b>',
     "not checked": '<span style="color:#6b7280">not checked</span>',
+    "inconclusive": '<b style="color:#374151" title="The difference is smaller than its 95% interval">INCONCLUSIVE</b>',
 }
 
 

@@ -53,14 +53,15 @@ def test_the_time_limit_covers_chunking_too(
     document_id = add_document(store, tiny_workspace, path, path.name, check_file(path, path.name), 350)
 
     def slow_chunking(*args: object, **kwargs: object) -> list[object]:
-        time.sleep(5)  # conversion is quick; the time goes on cutting it into chunks
+        time.sleep(60)  # conversion is quick; the time goes on cutting it into chunks
         return []
 
     monkeypatch.setattr(worker, "chunk_document", slow_chunking)
     started = time.monotonic()
     with pytest.raises(ConversionTimeout, match=r"took longer than the 0\.5 s limit"):
         worker.process_document(store, tiny_workspace, document_id, timeout_s=0.5)
-    assert time.monotonic() - started < 4
+    # Far less than the minute chunking would take, with room for a slow conversion on a loaded machine.
+    assert time.monotonic() - started < 30
     document = get_document(store, document_id)
     assert document is not None and document.status == "error"
     assert "reading it and cutting it into chunks" in (document.error or "")

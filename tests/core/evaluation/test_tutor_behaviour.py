@@ -22,7 +22,8 @@ from tests.support.phrase_bank import write_phrase_bank
 from tests.support.tutor_flow import FlowResult, cli, run_default_flow
 from tests.support.tutor_scorecard import Scorecard, score_openers, tutors_better
 
-pytestmark = pytest.mark.slow
+# Two training runs and 288 replies, in the module's fixtures: longer than the suite's 600 s per test.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 REPLY_TOKENS = 64
 
 
