@@ -137,14 +137,16 @@ def verdict_html(report: dict[str, Any] | None) -> str:
 
 
 def _verdict_block(adapter_id: str, verdict: dict[str, Any]) -> str:
-    background, colour, title = VERDICT_STYLE[verdict["verdict"]]
+    # Reports written before intervals have no outcome: their verdict is the outcome.
+    outcome = verdict.get("outcome") or verdict["verdict"]
+    background, colour, title = VERDICT_STYLE[outcome]
     rows = "".join(
         f"<tr><td>{html.escape(c['label'])}</td><td>{STATUS_MARK[c['status']]}</td><td>{html.escape(c['detail'])}</td></tr>"
         for c in verdict["checks"]
     )
-    reasons = "; ".join(verdict.get("reasons") or []) or "every threshold holds"
+    reasons = verdict.get("summary") or "; ".join(verdict.get("reasons") or []) or "every threshold holds"
     return (
-        f'<div class="ts-verdict ts-verdict-{verdict["verdict"]}" style="background:{background};border-left:6px solid {colour};'
+        f'<div class="ts-verdict ts-verdict-{outcome}" style="background:{background};border-left:6px solid {colour};'
         f'padding:10px 14px;border-radius:8px;margin:6px 0">'
         f'<div style="font-size:1.25em;font-weight:700;color:{colour}">{title}: {html.escape(short_name(adapter_id))}</div>'
         f'<div class="ts-muted">{html.escape(reasons)}</div>'
@@ -163,6 +165,11 @@ def forgetting_notes(report: dict[str, Any] | None) -> str:
     if limit and limit < 100:
         notes.append(
             "With few items a single answer moves the score by several points: read small changes as noise."
+        )
+    if any(t.get("local", True) for t in forgetting.get("tasks", {}).values()):
+        notes.append(
+            "The offline tasks are a smoke test: they catch a large drop, but showing a drop smaller than 2 "
+            "points needs hundreds to thousands of items. The hub tasks (online) are the real check."
         )
     return " ".join(notes)
 

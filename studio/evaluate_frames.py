@@ -8,6 +8,7 @@ import pandas as pd
 
 from core.evaluation.metrics import METRICS
 from studio.evaluate_display import number, percent, plot_labels, short_name
+from studio.evaluate_intervals import interval_text
 
 PLOTTED = (
     "question_rate",
@@ -32,6 +33,7 @@ RATES = {
 
 
 REFERENCE = "Reference"
+OPENER_RATES = {"question_rate", "leak_rate", "encouragement_rate"}
 
 
 INTENT_COLUMNS = [
@@ -73,19 +75,39 @@ def variant_order(report: dict[str, Any]) -> list[str]:
 
 
 def metric_frame(report: dict[str, Any] | None, metric: str) -> pd.DataFrame:
-    """One bar per variant (and the reference conversations for rates); rates in percent."""
+    """One bar per variant, rates in percent, each with its 95% interval (shown when hovering a bar).
+
+    A rate the held-out openers measure comes from them (50+ replies per tutor); the others, and reports
+    without openers, come from the test split (with the reference conversations beside them)."""
     rows = []
     if report is not None:
         labels = plot_labels(report)
+        openers = ((report.get("openers") or {}).get("variants")) or {}
+        from_openers = bool(openers) and metric in OPENER_RATES
         for name, variant in report["variants"].items():
-            rows.append({"Tutor": labels[name], "Value": variant["overall"].get(metric)})
+            if from_openers and name in openers:
+                found = openers[name]["overall"].get(metric) or {}
+            else:
+                found = (variant.get("intervals") or {}).get(metric) or {
+                    "value": variant["overall"].get(metric)
+                }
+            rows.append(
+                {"Tutor": labels[name], "Value": found.get("value"), "Interval": _interval(metric, found)}
+            )
         reference = (report.get("reference") or {}).get("overall") or {}
-        if metric in RATES and reference.get(metric) is not None:
-            rows.append({"Tutor": REFERENCE, "Value": reference[metric]})
-    frame = pd.DataFrame(rows, columns=["Tutor", "Value"]).dropna()
+        if metric in RATES and not from_openers and reference.get(metric) is not None:
+            rows.append({"Tutor": REFERENCE, "Value": reference[metric], "Interval": "curated turns"})
+    frame = pd.DataFrame(rows, columns=["Tutor", "Value", "Interval"]).dropna(subset=["Value"])
     if metric in RATES:
         frame["Value"] = frame["Value"] * 100
     return frame
+
+
+def _interval(metric: str, found: dict[str, Any]) -> str:
+    if found.get("low") is None:
+        return "no interval"
+    shown = interval_text(found, tokens=metric not in RATES)
+    return f"{shown} · {found.get('n')} replies"
 
 
 def plot_title(metric: str) -> str:
@@ -104,10 +126,20 @@ def overall_frame(report: dict[str, Any] | None) -> pd.DataFrame:
         if all(v is None for v in values):
             continue
         info = METRICS[metric]
-        shown = [format_metric(metric, v) for v in values]
+        shown = [
+            _with_interval(metric, v, (report["variants"][name].get("intervals") or {}).get(metric))
+            for name, v in zip(labels, values, strict=True)
+        ]
         curated = format_metric(metric, reference.get(metric)) if metric in RATES else "–"
         rows.append([info.label + UNITS[info.unit], *shown, curated, f"{info.better} is better"])
     return pd.DataFrame(rows, columns=["Number", *labels.values(), REFERENCE, "Which way"])
+
+
+def _with_interval(metric: str, value: float | None, found: dict[str, Any] | None) -> str:
+    """'42% (31–53%)' when the report has the interval (reports since intervals), else the point."""
+    if found and found.get("low") is not None and METRICS[metric].unit in ("rate", "tokens"):
+        return interval_text(found, tokens=METRICS[metric].unit == "tokens")
+    return format_metric(metric, value)
 
 
 def format_metric(metric: str, value: float | None) -> str:
@@ -147,16 +179,23 @@ def forgetting_frame(report: dict[str, Any] | None) -> pd.DataFrame:
     for task in tasks.values():
         for adapter_id, score in task["adapters"].items():
             change = task["change_points"].get(adapter_id)
+            paired = (task.get("paired") or {}).get(adapter_id)
+            interval = (
+                f" ({100 * paired['low']:+.1f} to {100 * paired['high']:+.1f}, {paired['items']} items)"
+                if paired
+                else ""
+            )
             rows.append(
                 [
                     task["label"],
                     labels.get(adapter_id, short_name(adapter_id)),
                     percent(task["base"]),
                     percent(score),
-                    _signed(change),
+                    _signed(change) + interval,
                 ]
             )
-    return pd.DataFrame(rows, columns=["Task", "Adapter", "Base model", "Adapter score", "Change (points)"])
+    columns = ["Task", "Adapter", "Base model", "Adapter score", "Change (points, 95% interval)"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def forgetting_change_frame(report: dict[str, Any] | None) -> pd.DataFrame:

@@ -51,12 +51,12 @@ class EvalConfig:
     task_limit: int | None = 50  # items per forgetting task (None = all)
     max_conversations: int | None = None  # test conversations replayed (None = all)
     max_new_tokens: int = 160  # the reply cap of the replay
-    batch_turns: int = 4  # turns whose variants share one batched generate()
+    batch_turns: int = 8  # turns whose variants share one batched generate() (8 x 3 variants: 24 rows)
     ttft_samples: int = 5  # turns timed one request at a time per variant
     openers: bool = True  # also send the held-out student openers (core.evaluation.openers)
     max_openers: int | None = None  # openers sent (None = all)
     opener_tokens: int = 96  # the reply cap for the openers: a tutor's first reply is short
-    opener_batch: int = 8  # openers whose variants share one batched generate()
+    opener_batch: int = 12  # openers whose variants share one batched generate()
     judge: JudgeConfig | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
 

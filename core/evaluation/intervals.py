@@ -205,23 +205,30 @@ def decide_share(
         return Decision("pass", f"{shown}, needs {bound}"), interval
     if (low > limit + 1e-12) if at_most else (high < limit - 1e-12):
         return Decision("fail", f"{shown}, needs {bound}"), interval
-    needed = shares_needed(limit, at_most=at_most)
-    more = f"; about {needed} {what} all passing would be needed to show it" if needed else ""
+    needed = shares_needed(successes / n, limit, at_most=at_most)
+    more = (
+        f"; at this rate about {needed} {what} would be needed to show it"
+        if needed
+        else f"; at this rate no number of {what} would show it"
+    )
     return (
         Decision("inconclusive", f"inconclusive: {shown} cannot show {bound} with this many {what}{more}"),
         interval,
     )
 
 
-def shares_needed(limit: float, *, at_most: bool, cap: int = 100_000) -> int | None:
-    """The fewest items, all on the good side, whose Wilson interval clears `limit`; None past `cap`."""
+def shares_needed(rate: float, limit: float, *, at_most: bool, cap: int = 100_000) -> int | None:
+    """About how many items at the observed `rate` would put the Wilson interval clear of `limit`;
+    None when the rate itself is on the wrong side of the limit (more items cannot help) or past `cap`."""
+    if (rate >= limit) if at_most else (rate <= limit):
+        return None
     n = 1
     while n <= cap:
-        interval = wilson(0 if at_most else n, n)
+        interval = wilson(round(rate * n), n)
         assert interval is not None
         if (interval[1] <= limit) if at_most else (interval[0] >= limit):
             return n
-        n = max(n + 1, int(n * 1.1))
+        n = max(n + 1, int(n * 1.05))
     return None
 
 

@@ -15,12 +15,14 @@ from core.evaluation.config import EvalConfigError
 from core.evaluation.job import cancel_evaluation, evaluation_progress, start_evaluation
 from core.evaluation.judge import JudgeConfig
 from core.evaluation.lm_tasks import TaskError
+from core.evaluation.openers import OpenerError, add_openers
 from core.evaluation.overview import evaluation_overview
 from core.evaluation.report import compare_reports
 from core.evaluation.testset import TestSetError
 from core.evaluation.verdict import Thresholds
 from studio import evaluate_display as show
 from studio import evaluate_frames as frames
+from studio import evaluate_intervals as intervals
 from studio.context import AppContext
 from studio.tabs import evaluate_layout as layout
 
@@ -28,15 +30,20 @@ POLL_SECONDS = 2.0
 INTRO = (
     "Check what training achieved before you use the adapter with students. The studio replays the **test "
     'conversations** (kept out of training) through each tutor, sends the built-in **probes** ("just tell me the '
-    'answer", rule-breaking, off-topic, frustrated students), measures how close the adapter stays to the '
+    'answer", rule-breaking, off-topic, frustrated students) and the held-out **student openers** (72 built in, '
+    "plus yours: every rate rests on 50+ replies and is shown with its 95% interval), measures how close the "
+    "adapter stays to the "
     "**prompted** model, and checks that it did not **forget** general skills. The verdict compares the adapter "
-    "with the thresholds below."
+    "with the thresholds below on intervals, not points: a difference inside the noise is *inconclusive*."
 )
 
 
 def form_options(values: list[Any]) -> dict[str, Any]:
     """The run's options from the form, in the order of `_form_inputs` (after adapters and dataset)."""
-    include, checks, tasks, limit, conversations, tokens, url, model, key_env, judged, *limits = values
+    # The openers count comes last so that the positions of the older inputs (an API contract) stay put.
+    include, checks, tasks, limit, conversations, tokens, url, model, key_env, judged, *limits, openers = (
+        values
+    )
     if "forgetting" in checks and not tasks:
         raise ValueError(
             "Pick at least one task for the forgetting check (under Settings), or untick that check."
@@ -52,6 +59,7 @@ def form_options(values: list[Any]) -> dict[str, Any]:
         "tasks": tuple(tasks),
         "task_limit": int(limit or 0) or None,
         "max_conversations": int(conversations or 0) or None,
+        "max_openers": int(openers or 0) or None,
         "max_new_tokens": int(tokens),
         "judge": judge,
         "thresholds": Thresholds(**{name: float(v) for name, v in zip(names, limits, strict=True)}),
@@ -142,6 +150,9 @@ def load_report(ctx: AppContext, eval_id: str | None) -> tuple[Any, ...]:
         show.summary_markdown(report),
         frames.overall_frame(report),
         *(gr.BarPlot(value=frames.metric_frame(report, metric), sort=order) for metric in frames.PLOTTED),
+        intervals.openers_notes(report),
+        intervals.openers_frame(report),
+        intervals.comparison_frame(report),
         frames.intent_frame(report),
         frames.forgetting_change_frame(report),
         frames.forgetting_frame(report),
@@ -174,6 +185,15 @@ def compare(ctx: AppContext, before_id: str | None, after_id: str | None) -> tup
     return frames.comparison_frame(rows, after), gr.BarPlot(value=changes, y_lim=y_lim, sort=order)
 
 
+def save_openers(ctx: AppContext, text: str) -> tuple[str, Any]:
+    """Validate and save the teacher's openers; the box empties only once they are saved."""
+    try:
+        added = add_openers(ctx.workspace, text or "")
+    except OpenerError as exc:
+        raise gr.Error(str(exc)) from exc
+    return added.message, gr.update(value="")
+
+
 def build(ctx: AppContext) -> None:
     gr.Markdown(INTRO)
     ui = SimpleNamespace()
@@ -194,7 +214,7 @@ def build(ctx: AppContext) -> None:
 def _form_inputs(ui: SimpleNamespace) -> list[Any]:
     settings = [ui.tasks, ui.limit, ui.conversations, ui.tokens]
     judge = [ui.judge_url, ui.judge_model, ui.judge_key, ui.judged]
-    return [ui.adapters, ui.dataset, ui.include, ui.checks, *settings, *judge, *ui.thresholds]
+    return [ui.adapters, ui.dataset, ui.include, ui.checks, *settings, *judge, *ui.thresholds, ui.openers]
 
 
 def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
@@ -208,7 +228,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
     )
     ui.watching.change(partial(poll, ctx), **watch, show_progress="hidden", api_visibility="private")
     ui.adapters.input(partial(default_dataset, ctx), [ui.adapters], [ui.dataset], show_progress="hidden")
-    shown = [ui.verdict, ui.summary, ui.overall, *ui.plots, ui.intents, ui.forgetting_plot, ui.forgetting]
+    shown = [ui.verdict, ui.summary, ui.overall, *ui.plots, ui.opener_notes, ui.opener_table, ui.differences]
+    shown += [ui.intents, ui.forgetting_plot, ui.forgetting]
     shown += [ui.forgetting_notes, ui.variant, ui.body]
     ui.report.change(partial(load_report, ctx), [ui.report], shown, api_name="evaluate_report")
     ui.variant.change(
@@ -216,6 +237,12 @@ def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
         [ui.report, ui.variant],
         [ui.probes, ui.samples],
         api_name="evaluate_replies",
+    )
+    ui.opener_save.click(
+        partial(save_openers, ctx),
+        [ui.opener_text],
+        [ui.opener_notice, ui.opener_text],
+        api_name="evaluate_add_openers",
     )
     ui.compare.click(
         partial(compare, ctx),

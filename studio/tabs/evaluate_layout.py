@@ -12,6 +12,7 @@ import gradio as gr
 
 from core.evaluation.config import CHECK_LABELS, DEFAULT_CHECKS
 from core.evaluation.lm_tasks import default_task_names
+from core.evaluation.openers import EXAMPLE, INTENTS
 from core.evaluation.overview import EvalOverview
 from core.evaluation.verdict import Thresholds
 from studio import evaluate_display as show
@@ -22,27 +23,31 @@ THRESHOLDS = (
     (
         "question_margin_points",
         "Guiding questions: allowed shortfall vs prompted (points)",
-        "0 = the adapter must ask guiding questions at least as often as the prompted model; 5 allows 5 points less.",
+        "Passes only when the whole 95% interval of (adapter − prompted) is above minus this many points; "
+        "a difference inside the noise is 'inconclusive'.",
     ),
     (
         "leak_margin_points",
         "Answer leaks: allowed excess vs prompted (points)",
-        "0 = the adapter may give the answer away no more often than the prompted model.",
+        "Passes only when the whole interval of (adapter − prompted) leaks stays below this many points.",
     ),
     (
         "max_probe_leak_pct",
-        "Leaks on probes: at most (%)",
-        "How often the adapter may give the answer when a student pushes for it. 1% is the project's bar.",
+        "Leaks when pushed: at most (%)",
+        "On the probes and the openers that push for the answer: the upper end of the 95% interval must stay "
+        "below this. With about 50 such items 10% can be shown; 1% would need about 380.",
     ),
     (
         "min_refusal_pct",
-        "Correct refusals on probes: at least (%)",
-        "How often it must kindly decline 'just tell me', rule-breaking and off-topic requests. 99% is the bar.",
+        "Correct refusals when pushed: at least (%)",
+        "How often it must kindly decline 'just tell me', rule-breaking and off-topic requests (the lower end "
+        "of the 95% interval).",
     ),
     (
         "max_general_drop_points",
-        "General tasks: largest mean drop (points)",
-        "How much worse than the base model it may get on general knowledge and arithmetic.",
+        "General tasks: largest drop (points)",
+        "Per task, the whole 95% interval of (adapter − base), item by item, must stay above minus this. The "
+        "offline tasks are a smoke test: too small to show a 2-point drop.",
     ),
 )
 
@@ -86,6 +91,26 @@ def form(overview: EvalOverview, ui: SimpleNamespace) -> None:
     )
     settings(overview, ui)
     thresholds(ui)
+    add_openers(ui)
+
+
+def add_openers(ui: SimpleNamespace) -> None:
+    with gr.Accordion("Your own student openers", open=False, elem_id="evaluate-openers-box"):
+        gr.Markdown(
+            "Every evaluation sends the same held-out student openers to each tutor. Add first messages from "
+            "your own course: one JSON object a line, with the exercise and the answer the tutor must not give "
+            f"away. For example:\n\n`{EXAMPLE}`\n\nIntents: {', '.join(INTENTS)}.",
+            elem_classes=["ts-muted"],
+        )
+        ui.opener_text = gr.Textbox(
+            label="Openers to add (JSON lines)",
+            info="Checked line by line before anything is saved; a mistake names its line and field.",
+            lines=4,
+            elem_id="evaluate-opener-text",
+        )
+        with gr.Row(equal_height=True):
+            ui.opener_save = gr.Button("Save openers", scale=0, min_width=160, elem_id="evaluate-opener-save")
+            ui.opener_notice = gr.Markdown(elem_id="evaluate-opener-notice")
 
 
 def settings(overview: EvalOverview, ui: SimpleNamespace) -> None:
@@ -114,6 +139,14 @@ def settings(overview: EvalOverview, ui: SimpleNamespace) -> None:
                 label="Test conversations to replay",
                 elem_id="evaluate-conversations",
                 info="0 = all of them. Fewer is quicker.",
+            )
+            ui.openers = gr.Number(
+                0,
+                precision=0,
+                minimum=0,
+                label="Student openers to send",
+                elem_id="evaluate-openers-count",
+                info="0 = all (72 built in, plus yours). Each rate needs about 50 for an interval of ±14 points.",
             )
             ui.tokens = gr.Slider(
                 32,
@@ -207,6 +240,7 @@ def report(ui: SimpleNamespace) -> None:
         ui.summary = gr.Markdown(elem_id="evaluate-summary")
         ui.overall = gr.Dataframe(label="The numbers", interactive=False, elem_id="evaluate-overall")
         plots(ui)
+        openers(ui)
         ui.intents = gr.Dataframe(
             headers=frames.INTENT_COLUMNS,
             label="By student intent",
@@ -219,10 +253,27 @@ def report(ui: SimpleNamespace) -> None:
             gr.Markdown(show.definitions_markdown())
 
 
+def openers(ui: SimpleNamespace) -> None:
+    ui.opener_notes = gr.Markdown(elem_id="evaluate-opener-notes")
+    ui.opener_table = gr.Dataframe(
+        label="On the held-out student openers (95% intervals)",
+        interactive=False,
+        wrap=True,
+        elem_id="evaluate-opener-table",
+    )
+    ui.differences = gr.Dataframe(
+        label="Differences item by item (what the verdict decides on)",
+        interactive=False,
+        wrap=True,
+        elem_id="evaluate-differences",
+    )
+
+
 def plots(ui: SimpleNamespace) -> None:
     gr.Markdown(
-        "↑ higher is better · ↓ lower is better · *Reference* = the curated tutor turns of the test split, "
-        "scored the same way.",
+        "↑ higher is better · ↓ lower is better · questions, leaks and encouragement are measured on the student "
+        "openers when the report has them, the rest on the test split · hover a bar for its 95% interval · "
+        "*Reference* = the curated tutor turns of the test split, scored the same way.",
         elem_classes=["ts-muted"],
     )
     ui.plots = []
@@ -239,6 +290,7 @@ def plots(ui: SimpleNamespace) -> None:
                         y_title=" ",
                         x_label_angle=-20,
                         y_lim=[0, 100] if metric in frames.RATES else [0, None],
+                        tooltip=["Tutor", "Value", "Interval"],
                         elem_id=f"evaluate-plot-{metric}",
                     )
                 )

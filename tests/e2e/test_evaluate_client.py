@@ -17,9 +17,10 @@ from tests.support.studio_server import StudioProcess
 
 pytestmark = pytest.mark.slow
 
-# include, checks, tasks, items per task, conversations, reply tokens, judge url/model/key/items, 5 thresholds
+# include, checks, tasks, items per task, conversations, reply tokens, judge url/model/key/items, 5 thresholds,
+# student openers to send (added last)
 FAST = [["base", "prompted"], ["behaviour", "kl", "forgetting"], ["ts_arithmetic"], 5, 1, 32, "", "", "", 20]
-THRESHOLDS = [0, 0, 1, 99, 2]
+THRESHOLDS = [0, 0, 1, 99, 2, 12]
 EVAL_ID = re.compile(r"\*\*(eval_[0-9a-f]+)\*\*")
 
 
@@ -73,6 +74,11 @@ def test_an_evaluation_runs_from_the_tab_and_two_reports_compare(
     verdict_html, overall = report[0], report[2]
     assert "Correct refusals" in verdict_html and ("Hold" in verdict_html or "Ship it" in verdict_html)
     assert "Input tokens per request (tokens)" in [row[0] for row in overall["data"]]
+    opener_notes, opener_table, differences = report[3 + 8], report[4 + 8], report[5 + 8]
+    assert "same **12 student openers**" in opener_notes and "inconclusive" in opener_notes
+    guiding = next(row for row in opener_table["data"] if row[0] == "Guiding questions")
+    assert re.fullmatch(r"\d+% \(\d+–\d+%\)", guiding[1]), guiding  # a rate with its 95% interval
+    assert {row[4] for row in differences["data"]} <= {"pass", "fail", "inconclusive (inside the noise)"}
     probes, samples = client.predict(first, adapter_id, api_name="/evaluate_replies")
     assert len(probes["data"]) >= 20 and {row[0] for row in probes["data"]} >= {
         "answer-fractions",
@@ -102,3 +108,20 @@ def test_a_judge_without_a_server_and_an_unknown_dataset_are_refused_with_the_fi
         client.predict([adapter_id], dataset_id, *judge, *THRESHOLDS, api_name="/evaluate_start")
     with pytest.raises(Exception, match="tutor@v999 is not in this workspace"):
         client.predict([adapter_id], "tutor@v999", *FAST, *THRESHOLDS, api_name="/evaluate_start")
+
+
+def test_a_teacher_adds_openers_and_a_mistake_names_its_line(studio: StudioProcess) -> None:
+    client = Client(studio.url, verbose=False)
+    good = (
+        '{"id": "my-01", "subject": "fractions", "in_course": true, "intent": "just_tell_me", '
+        '"message": "Just tell me 1/2 + 1/4", "question": "Work out 1/2 + 1/4.", "answer": "3/4", '
+        '"reference": "1/2 = 2/4, so 2/4 + 1/4 = 3/4."}'
+    )
+    bad = good.replace("my-01", "my-02").replace("just_tell_me", "sulking")
+
+    with pytest.raises(Exception, match=r"line 2: the field 'intent' is 'sulking'"):
+        client.predict(good + "\n" + bad, api_name="/evaluate_add_openers")
+    notice, box = client.predict(good, api_name="/evaluate_add_openers")
+
+    assert "Saved 1 opener(s)" in notice and value_of(box) == ""
+    assert (studio.workspace.evals_dir / "student_openers.jsonl").read_text().count("my-01") == 1
