@@ -267,6 +267,9 @@ def hub_reachable(timeout_s: float = HUB_PROBE_TIMEOUT_S) -> bool:
     return True
 
 
+ALARM_REPEAT_S = 1.0  # how often the time-limit alarm fires again after the first one went unheard
+
+
 class _Expired(BaseException):
     """Raised by the alarm; a BaseException so that Docling's `except Exception` cannot swallow it."""
 
@@ -278,22 +281,28 @@ def time_limit(seconds: float | None, name: str) -> Iterator[None]:
         yield
         return
     expired = False
+    finished = False
 
     def expire(_signum: int, _frame: Any) -> None:
         nonlocal expired
+        if finished:
+            return
         expired = True
         raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
     try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        # The alarm repeats: its exception is lost when it lands inside a garbage-collector callback or a
+        # finaliser (Python only reports it as "unraisable"), and a single alarm would then never stop the work.
+        signal.setitimer(signal.ITIMER_REAL, seconds, ALARM_REPEAT_S)
         yield
     except BaseException:
-        # The alarm's exception can be lost or turned into another one when it lands inside a finaliser
-        # or a library's own error handling; the flag, not the exception, says whether time ran out.
+        # The alarm's exception can also be turned into another one by a library's own error handling;
+        # the flag, not the exception, says whether time ran out.
         if not expired:
             raise
     finally:
+        finished = True
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     if expired:

@@ -16,7 +16,7 @@ import pytest
 import core.documents.worker as worker
 from core.cli import main
 from core.documents.chunking import chunk_document
-from core.documents.converter import ConversionTimeout
+from core.documents.converter import ConversionTimeout, time_limit
 from core.documents.ingest import add_document, ingest_files
 from core.documents.limits import DocumentLimits, DocumentRejected, check_file
 from core.documents.overview import documents_overview
@@ -65,6 +65,26 @@ def test_the_time_limit_covers_chunking_too(
     document = get_document(store, document_id)
     assert document is not None and document.status == "error"
     assert "reading it and cutting it into chunks" in (document.error or "")
+
+
+def test_the_time_limit_holds_when_its_first_alarm_is_swallowed() -> None:
+    # An alarm that lands in a garbage-collector callback, a finaliser or a bare `except BaseException`
+    # is lost; the limit must still stop the work soon after.
+    started = time.monotonic()
+    with pytest.raises(ConversionTimeout, match=r"0\.2 s limit"):
+        with time_limit(0.2, "slow.md"):
+            try:
+                time.sleep(30)
+            except BaseException:
+                pass  # the first alarm, swallowed
+            time.sleep(30)
+    assert time.monotonic() - started < 10
+
+
+def test_the_time_limit_leaves_no_alarm_behind() -> None:
+    with time_limit(0.2, "quick.md"):
+        pass
+    time.sleep(1.5)  # a stray repeating alarm would raise here
 
 
 @pytest.mark.slow
