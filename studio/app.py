@@ -3,7 +3,7 @@
     tutor-studio serve            # what `make studio` runs
     python -m studio.app          # the same, for development
 
-Each stage's tab lives in studio/tabs/<name>.py and is added to TABS once the stage is built.
+Each stage's tab is the package studio/tabs/<name>/ and is added to TABS once the stage is built.
 """
 
 from __future__ import annotations

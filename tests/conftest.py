@@ -23,6 +23,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 # Unit tests run the random-weight `tiny` model: the studio's real default (the bundled SmolLM2) takes
 # about 20 s to unpack. Tests of the default itself clear this; slow tests of the real model set their own.
 os.environ["STUDIO_BASE_MODEL"] = "tiny"
+os.environ["STUDIO_EXTRA_JOB_TARGETS"] = "tests.support.job_targets"  # the job-system exercisers
 
 from core.paths import Workspace
 from core.store import Store

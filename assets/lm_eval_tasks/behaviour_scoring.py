@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.evaluation.metrics import TurnContext, score_reply
+from core.evaluate.metrics import TurnContext, score_reply
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:

@@ -22,7 +22,7 @@ from core.compare.session import CompareError, RoundRequest, RoundSnapshot, run_
 from core.compare.variants import BASE_KEY, PROMPTED_KEY, adapter_key
 from core.inference.backend import GenerationConfig
 from core.models.spec import configured_base_model, resolve_base
-from core.training.records import get_adapter, latest_adapter
+from core.train.records import get_adapter, latest_adapter
 
 VARIANTS = ("base", "prompted", "adapter")
 DEFAULT_VARIANTS = ",".join(VARIANTS)

@@ -20,19 +20,19 @@ from pathlib import Path
 from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_common_options
-from core.dataset.build import DEFAULT_NAME, DEFAULT_SEED, build_dataset
-from core.dataset.bulk import bulk_update, undo_batch
-from core.dataset.content import DatasetError
-from core.dataset.export import export_accepted, export_dataset
-from core.dataset.importing import EMPTY_FILE, SKIP_ON_COMMAND_LINE, import_file
-from core.dataset.query import ExampleQuery
-from core.dataset.records import SPLITS, list_datasets
-from core.dataset.split import SplitFractions
-from core.dataset.tokens import token_counter
-from core.dataset.validation import ConversationError, ValidationRules, validate_file
-from core.preference.build import DEFAULT_NAME as PREFERENCE_NAME
-from core.preference.build import build_preference_dataset
-from core.preference.pairs import SOURCES
+from core.review.build import DEFAULT_NAME, DEFAULT_SEED, build_dataset
+from core.review.bulk import bulk_update, undo_batch
+from core.review.content import DatasetError
+from core.review.export import export_accepted, export_dataset
+from core.review.importing import EMPTY_FILE, SKIP_ON_COMMAND_LINE, import_file
+from core.review.query import ExampleQuery
+from core.review.records import SPLITS, list_datasets
+from core.review.split import SplitFractions
+from core.review.tokens import token_counter
+from core.review.validation import ConversationError, ValidationRules, validate_file
+from core.train.pairs import SOURCES
+from core.train.pairs_build import DEFAULT_NAME as PREFERENCE_NAME
+from core.train.pairs_build import build_preference_dataset
 
 Handler = Callable[[argparse.Namespace, CliContext], CommandResult]
 SHOWN_ERRORS = 20

@@ -21,13 +21,13 @@ import time
 from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_command
-from core.evaluation.config import CHECKS, DEFAULT_CHECKS, EvalConfigError
-from core.evaluation.job import EvalSubmission, evaluation_progress, start_evaluation
-from core.evaluation.judge import JudgeConfig
-from core.evaluation.lm_tasks import TaskError
-from core.evaluation.report import cli_summary
-from core.evaluation.testset import TestSetError
-from core.evaluation.verdict import Thresholds
+from core.evaluate.config import CHECKS, DEFAULT_CHECKS, EvalConfigError
+from core.evaluate.job import EvalSubmission, evaluation_progress, start_evaluation
+from core.evaluate.judge import JudgeConfig
+from core.evaluate.lm_tasks import TaskError
+from core.evaluate.report import cli_summary
+from core.evaluate.testset import TestSetError
+from core.evaluate.verdict import Thresholds
 from core.jobs import Job, enforce_stop, get_job, request_stop
 
 POLL_S = 1.0

@@ -16,11 +16,11 @@ import argparse
 from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_command
-from core.serving.export_openai import DEFAULT_API, DEFAULT_MODEL, HostedConfig
-from core.serving.exports import TARGETS, ExportOptions, export_adapter
-from core.serving.k8s import DEFAULT_IMAGE
-from core.serving.parity import ParityConfig
-from core.serving.subject import ExportError
+from core.deploy.export_openai import DEFAULT_API, DEFAULT_MODEL, HostedConfig
+from core.deploy.exports import TARGETS, ExportOptions, export_adapter
+from core.deploy.k8s import DEFAULT_IMAGE
+from core.deploy.parity import ParityConfig
+from core.deploy.subject import ExportError
 
 
 def register(subparsers: Any) -> None:
@@ -127,8 +127,8 @@ def export(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
 
 
 def follow(ctx: CliContext, report: Any, hosted: HostedConfig) -> dict[str, Any]:
-    from core.serving.hosted import run_hosted
-    from core.serving.records import insert_export
+    from core.deploy.hosted import run_hosted
+    from core.deploy.records import insert_export
 
     with ctx.store.transaction() as conn:
         export_id = insert_export(conn, report.adapter_id, "openai", str(report.path), None, None, {})
@@ -153,7 +153,7 @@ class CliReporter:
 
 
 def parity(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
-    from core.serving.parity_run import check_parity, save_parity
+    from core.deploy.parity_run import check_parity, save_parity
 
     config = ParityConfig(
         args.adapter, args.check, args.served_name, args.api_key_env, args.max_prompts, not args.no_probes

@@ -26,16 +26,16 @@ from dataclasses import replace
 from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_command
+from core.generate.config import DEFAULT_PER_CHUNK, MAX_CONCURRENCY, MAX_PER_CHUNK, SynthConfig, SynthError
+from core.generate.filters import REASON_LABELS
+from core.generate.intents import MixError, StudentMix
+from core.generate.job import GenerationStart, resume_generation, submit_generation
+from core.generate.pipeline import ItemResult, preview_examples
+from core.generate.quality import run_substance
+from core.generate.records import get_run, item_counts, reason_counts
+from core.generate.status import nothing_kept_explanation
+from core.generate.teacher_config import TeacherConfig, TeacherConfigError, discover_model, parse_teacher
 from core.jobs import Job, get_job, request_stop
-from core.synth.config import DEFAULT_PER_CHUNK, MAX_CONCURRENCY, MAX_PER_CHUNK, SynthConfig, SynthError
-from core.synth.filters import REASON_LABELS
-from core.synth.intents import MixError, StudentMix
-from core.synth.job import GenerationStart, resume_generation, submit_generation
-from core.synth.pipeline import ItemResult, preview_examples
-from core.synth.quality import run_substance
-from core.synth.records import get_run, item_counts, reason_counts
-from core.synth.status import nothing_kept_explanation
-from core.synth.teacher_config import TeacherConfig, TeacherConfigError, discover_model, parse_teacher
 
 POLL_S = 0.5
 DEFAULT_CONCURRENCY = 8
@@ -249,7 +249,7 @@ def summary(ctx: CliContext, run_id: str, job: Job) -> dict[str, Any]:
         "seconds": result.get("seconds", round(job.elapsed_s(), 2)),
         "reasons": reason_counts(ctx.store, run_id),
         "error": job.error,
-        # How the kept conversations read: what a tutor trained on them will learn (core/synth/quality.py).
+        # How the kept conversations read: what a tutor trained on them will learn (core/generate/quality.py).
         "substance": run_substance(ctx.store, ctx.workspace, run_id).to_dict(),
     }
 

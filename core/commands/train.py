@@ -21,17 +21,17 @@ from pydantic import ValidationError
 
 from core.commands import CliContext, CliError, CommandResult, add_command
 from core.jobs import get_job
-from core.training.config import (
+from core.train.dpo_config import METHODS, PreferenceConfig, load_run_config
+from core.train.dpo_runs import start_preference_training
+from core.train.records import Run, adapter_for_run
+from core.train.runs import StartedRun, resume_training, start_training, wait_for_run
+from core.train.sft_config import (
     PRESET_NAMES,
     ConfigError,
     TrainConfig,
     TrainingError,
     describe_errors,
 )
-from core.training.dpo_config import METHODS, PreferenceConfig, load_run_config
-from core.training.preference import start_preference_training
-from core.training.records import Run, adapter_for_run
-from core.training.runs import StartedRun, resume_training, start_training, wait_for_run
 
 
 def register(subparsers: Any) -> None:
@@ -115,7 +115,7 @@ def start(ctx: CliContext, args: argparse.Namespace) -> StartedRun:
     if not isinstance(config, PreferenceConfig):
         return start_training(ctx.store, ctx.workspace, config)
     if not config.dataset:
-        from core.preference.build import build_preference_dataset
+        from core.train.pairs_build import build_preference_dataset
 
         sources = [s.strip() for s in args.sources.split(",") if s.strip()]
         built = build_preference_dataset(ctx.store, ctx.workspace, sources=sources)

@@ -7,5 +7,5 @@
 - probes.py        the built-in probe set (assets/probes.yaml), shared with Evaluate
 - scenarios.py     scenario buttons: held-out test conversations and probes
 - server_check.py  is the server up, and does it serve the selected adapters (loading them at runtime)?
-Blind votes, ratings and preference pairs are in core/arena.
+Blind votes, ratings and preference pairs are in core/compare.
 """

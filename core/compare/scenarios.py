@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.compare.probes import CATEGORY_LABELS, load_probes
-from core.dataset.records import latest_dataset
+from core.review.records import latest_dataset
 from core.store import Store
 
 TEST_SET = "test_set"

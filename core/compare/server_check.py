@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.compare.backends import CompareContext, ServingConfig
+from core.deploy.vllm import ServedAdapter, load_adapter_at_runtime
 from core.inference.backend import InferenceError
 from core.inference.openai_backend import OpenAICompatibleBackend
-from core.serving.vllm import ServedAdapter, load_adapter_at_runtime
-from core.training.records import get_adapter
+from core.train.records import get_adapter
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
-from core.arena.blind import new_seed, record_comparison, shuffled_order
-from core.arena.records import NewComparison, ShownVariant
 from core.compare.backends import CompareContext, ServingConfig, ServingError, answering_model
+from core.compare.blind import new_seed, record_comparison, shuffled_order
+from core.compare.records import NewComparison, ShownVariant
 from core.compare.variants import VariantError, resolve_variant, variant_label
 from core.inference.backend import DEFAULT_GENERATION, GenerationConfig, InferenceError, Usage
 from core.models.loading import ModelLoadError
@@ -96,7 +96,9 @@ def stream_round(ctx: CompareContext, request: RoundRequest) -> Iterator[RoundSn
         return RoundSnapshot(list(columns), status, request.blind, **extra)  # type: ignore[arg-type]
 
     if ctx.chat_backends.needs_loading(ctx.base, request.serving):
-        yield snapshot(f"Loading {ctx.base.display_name} (first use: a hub model downloads once, the bundled copy unpacks once)...")
+        yield snapshot(
+            f"Loading {ctx.base.display_name} (first use: a hub model downloads once, the bundled copy unpacks once)..."
+        )
         try:
             ctx.chat_backends.ensure_loaded(ctx.workspace, ctx.base)
         except (ModelLoadError, InferenceError, OSError) as exc:

@@ -17,7 +17,7 @@ from pathlib import Path
 from core.models.spec import ModelSpec, ResolvedBase, Variant
 from core.policy import current_policy
 from core.store import Store
-from core.training.records import Adapter, get_adapter, latest_adapter, list_adapters
+from core.train.records import Adapter, get_adapter, latest_adapter, list_adapters
 
 BASE_KEY = "base"
 PROMPTED_KEY = "prompted"

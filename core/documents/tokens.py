@@ -55,7 +55,9 @@ def local_model_folder(name: str, workspace: Workspace) -> Path | None:
     if name == TINY_NAME:
         return ensure_tiny_model(workspace)
     if name in (BUNDLED_NAME, BUNDLED_REPO_ID) and is_converted(bundled_folder(workspace)):
-        return bundled_folder(workspace)  # converted on first use of the bundled copy (core/models/bundled.py)
+        return bundled_folder(
+            workspace
+        )  # converted on first use of the bundled copy (core/models/bundled.py)
     folder = Path(name).expanduser()
     if folder.is_dir():
         return folder if _has_tokenizer(folder) else None

@@ -31,7 +31,7 @@ from core.documents.records import (
     update_document,
 )
 from core.documents.tokens import TextTokenCounter, text_token_counter
-from core.job_runner import JobContext, JobStopped, warm_worker
+from core.jobs.runner import JobContext, JobStopped, warm_worker
 from core.paths import Workspace, write_atomic
 from core.store import Store
 

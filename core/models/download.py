@@ -21,7 +21,7 @@ from core.models.spec import ResolvedBase, configured_base_model, resolve_base
 from core.models.tiny import ensure_tiny_at
 
 if TYPE_CHECKING:
-    from core.job_runner import JobContext
+    from core.jobs.runner import JobContext
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,1 @@
-"""The studio tabs, one module per pipeline stage."""
+"""The studio tabs, one package per pipeline stage: layout.py, handlers.py, display.py."""

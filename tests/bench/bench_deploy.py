@@ -37,7 +37,7 @@ def _setup(root: Path) -> Any:
     from core.models.tiny import TINY_NAME, ensure_tiny_at
     from core.paths import Workspace
     from core.store import Store
-    from tests.core.evaluation.helpers import build_test_dataset, register_adapter
+    from tests.core.evaluate.helpers import build_test_dataset, register_adapter
     from tests.support.model_fixtures import build_tiny_adapter
 
     workspace = Workspace(root / "home").ensure()
@@ -51,7 +51,7 @@ def _setup(root: Path) -> Any:
 
 
 def bench_build(store: Any, workspace: Any) -> dict[str, float]:
-    from core.preference.build import build_preference_dataset
+    from core.train.pairs_build import build_preference_dataset
 
     for round_ in range(100):
         _votes(store, round_)
@@ -69,8 +69,8 @@ def bench_build(store: Any, workspace: Any) -> dict[str, float]:
 
 
 def _votes(store: Any, round_: int) -> None:
-    from core.arena.blind import cast_vote, record_comparison
-    from core.arena.records import NewComparison, ShownVariant
+    from core.compare.blind import cast_vote, record_comparison
+    from core.compare.records import NewComparison, ShownVariant
 
     for index in range(6):
         message = f"Round {round_}, question {index}: what is {index + 1}/{round_ + 2} + 1/2?"
@@ -96,16 +96,16 @@ def _votes(store: Any, round_: int) -> None:
 def bench_training(store: Any, workspace: Any, parent: str) -> dict[str, float]:
     """Seconds per step of SFT and DPO on the same data sizes, alternating rounds; the best of each counts."""
     from core.models.hardware import describe_hardware
-    from core.training.dpo_config import PreferenceConfig
-    from core.training.dpo_job import preference_inputs
-    from core.training.dpo_trainer import train_preference_adapter
-    from core.training.job import training_inputs
-    from core.training.launch import FastPath
-    from core.training.planning import plan_training
-    from core.training.preference import create_preference_run, plan_preference_training
-    from core.training.runs import create_run
-    from core.training.trainer import train_adapter
-    from tests.core.training.conftest import RecordingReporter, fast_config
+    from core.train.dpo_config import PreferenceConfig
+    from core.train.dpo_job import preference_inputs
+    from core.train.dpo_runs import create_preference_run, plan_preference_training
+    from core.train.dpo_trainer import train_preference_adapter
+    from core.train.launch import FastPath
+    from core.train.planning import plan_training
+    from core.train.runs import create_run
+    from core.train.sft_job import training_inputs
+    from core.train.sft_trainer import train_adapter
+    from tests.core.train.conftest import RecordingReporter, fast_config
 
     sft_times, dpo_times, params = [], [], {}
     for _round in range(2):
@@ -149,7 +149,7 @@ def _parameter_counts(model: Any, base_dir: Path) -> dict[str, float]:
 
 
 def bench_exports(store: Any, workspace: Any, parent: str, out: Path) -> dict[str, float]:
-    from core.serving.exports import export_adapter
+    from core.deploy.exports import export_adapter
 
     timings = {}
     for target in ("vllm", "merged"):
@@ -160,8 +160,8 @@ def bench_exports(store: Any, workspace: Any, parent: str, out: Path) -> dict[st
 
 
 def bench_parity(store: Any, workspace: Any, parent: str) -> dict[str, float]:
-    from core.serving.parity import ParityConfig
-    from core.serving.parity_run import check_parity
+    from core.deploy.parity import ParityConfig
+    from core.deploy.parity_run import check_parity
     from tests.support.openai_server import OpenAITestServer
 
     server = OpenAITestServer(models=[parent]).start()

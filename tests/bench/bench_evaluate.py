@@ -18,14 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.dataset.importing import DEMO_PATH
-from core.evaluation.metrics import TurnContext, score_reply
-from core.evaluation.replay import EvalVariant, collect_many, replay
+from core.evaluate.metrics import TurnContext, score_reply
+from core.evaluate.replay import EvalVariant, collect_many, replay
 from core.inference.backend import GenerationConfig
 from core.models.spec import ModelSpec, ResolvedBase, Variant
 from core.models.tiny import TINY_NAME, ensure_tiny_at
 from core.paths import Workspace
 from core.policy import default_policy
+from core.review.importing import DEMO_PATH
 from tests.support.model_fixtures import build_tiny_adapter
 
 TURNS = 8

@@ -39,7 +39,7 @@ WORDS = """
 
 def serve(port_out: Any, stop: Any) -> None:
     """The server process: every chat request answers after LATENCY_S, like a busy model server."""
-    from tests.core.synth.scripted import teacher_reply
+    from tests.core.generate.scripted import teacher_reply
     from tests.support.openai_server import OpenAITestServer, Reply
 
     class FixedLatencyServer(OpenAITestServer):
@@ -110,12 +110,12 @@ class RoundTrips:
 
 
 def run_pipeline(base_url: str, root: Path) -> dict[str, Any]:
-    from core.synth.config import SynthConfig
-    from core.synth.engine import GenerationEngine
-    from core.synth.job import plan_run
-    from core.synth.records import get_run
-    from core.synth.status import run_status
-    from core.synth.teacher_config import TeacherConfig
+    from core.generate.config import SynthConfig
+    from core.generate.engine import GenerationEngine
+    from core.generate.job import plan_run
+    from core.generate.records import get_run
+    from core.generate.status import run_status
+    from core.generate.teacher_config import TeacherConfig
 
     store, workspace = build_course(root)
     teacher = TeacherConfig(kind="openai", base_url=base_url, model="test-model", timeout_s=30)

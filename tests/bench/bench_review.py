@@ -23,11 +23,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from core.dataset.importing import DEMO_PATH
-from core.dataset.query import ExampleQuery, query_examples
-from core.dataset.records import NewExample, insert_examples
-from core.dataset.review import review_screen
 from core.paths import Workspace
+from core.review.importing import DEMO_PATH
+from core.review.query import ExampleQuery, query_examples
+from core.review.records import NewExample, insert_examples
+from core.review.review import review_screen
 from core.store import Store
 
 TARGET_MS = 150.0
@@ -203,8 +203,8 @@ def write_big_file(path: Path, megabytes: int) -> int:
 VALIDATE = """
 import json, resource, sys, time
 from dataclasses import replace
-from core.dataset.tokens import load_counter
-from core.dataset.validation import ValidationRules, validate_file
+from core.review.tokens import load_counter
+from core.review.validation import ValidationRules, validate_file
 from core.models.spec import ResolvedBase
 from core.models.tiny import ensure_tiny_at
 from pathlib import Path

@@ -108,7 +108,7 @@ def conversations(device: str) -> list[list[dict[str, str]]]:
     if demo.exists():
         found = [json.loads(line)["messages"] for line in demo.read_text().splitlines() if line.strip()]
     else:
-        from tests.core.training.conftest import tutor_conversations
+        from tests.core.train.conftest import tutor_conversations
 
         found = tutor_conversations(60)
     return [found[i % len(found)] for i in range(CONVERSATIONS[device])]
@@ -118,13 +118,13 @@ def measure_studio(home: Path, device: str, fast_path: str = "auto") -> dict[str
     from core.models.hardware import describe_hardware
     from core.paths import Workspace
     from core.store import Store
-    from core.training.config import TrainConfig
-    from core.training.job import training_inputs
-    from core.training.launch import try_fast_path
-    from core.training.planning import plan_training
-    from core.training.runs import create_run
-    from core.training.trainer import train_adapter
-    from tests.core.training.conftest import RecordingReporter, write_dataset
+    from core.train.launch import try_fast_path
+    from core.train.planning import plan_training
+    from core.train.runs import create_run
+    from core.train.sft_config import TrainConfig
+    from core.train.sft_job import training_inputs
+    from core.train.sft_trainer import train_adapter
+    from tests.core.train.conftest import RecordingReporter, write_dataset
 
     workspace = Workspace(home / "studio").ensure()
     workspace.configure_environment()
@@ -170,9 +170,9 @@ def measure_baseline(home: Path, device: str, fast_path: str = "auto") -> dict[s
         TrainingArguments,
     )
 
-    from core.training.callbacks import TrainingMonitor, trainer_callback
-    from core.training.chat_format import tokenize_conversations
-    from tests.core.training.conftest import RecordingReporter
+    from core.train.callbacks import TrainingMonitor, trainer_callback
+    from core.train.chat_format import tokenize_conversations
+    from tests.core.train.conftest import RecordingReporter
 
     settings = SETTINGS[device]
     folder = build_model(home / "model", device)
@@ -238,7 +238,7 @@ def run_variant(variant: str, device: str, fast_path: str = "auto") -> dict[str,
 
 def mfu(tokens_per_second: float, device: str = "qwen2.5-0.5b") -> float:
     """Model FLOPs utilisation of a GPU shape: (4 x N_matmul + 6 x N_lora) per token over 989 TFLOP/s."""
-    from core.training.estimate import ModelShape, flops_per_token, lora_parameters
+    from core.train.estimate import ModelShape, flops_per_token, lora_parameters
 
     shape = ModelShape.from_config({**SHAPES[device], "tie_word_embeddings": True})
     return (

@@ -34,7 +34,7 @@ def test_jobs_json_lists_jobs_as_one_object(workspace: Workspace) -> None:
         workspace,
         kind="test",
         title="Count to 3",
-        target="core.diagnostics:count_job",
+        target="tests.support.job_targets:count_job",
         params={"steps": 3},
     )
     wait_for_job(store, job.id, timeout_s=60)
@@ -63,7 +63,7 @@ def test_cancel_from_cli_ends_a_running_job(workspace: Workspace) -> None:
         workspace,
         kind="test",
         title="Long count",
-        target="core.diagnostics:count_job",
+        target="tests.support.job_targets:count_job",
         params={"steps": 10000, "interval_s": 0.05},
     )
     out = _cli("jobs", "--cancel", job.id, "--json", workspace=workspace)

@@ -56,7 +56,7 @@ def test_job_survives_studio_restart_and_shows_again(tmp_path) -> None:  # type:
             workspace,
             kind="test",
             title="Survivor",
-            target="core.diagnostics:count_job",
+            target="tests.support.job_targets:count_job",
             params={"steps": 60, "interval_s": 0.1},
         )
         studio.kill()  # the studio dies hard; the job must not

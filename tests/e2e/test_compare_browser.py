@@ -12,7 +12,7 @@ import pytest
 
 from core.paths import Workspace
 from core.store import Store
-from core.training.records import insert_adapter
+from core.train.records import insert_adapter
 from tests.e2e.conftest import PageWatch
 from tests.support.studio_server import StudioProcess, running_studio
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from gradio_client import Client
 
-from core.dataset.records import count_examples
 from core.models.loading import count_tokens
 from core.paths import Workspace
 from core.policy import default_policy
+from core.review.records import count_examples
 from core.store import Store
-from core.training.records import insert_adapter
+from core.train.records import insert_adapter
 from tests.support.studio_server import StudioProcess, start_studio
 
 pytestmark = pytest.mark.slow

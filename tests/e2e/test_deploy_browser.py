@@ -14,16 +14,16 @@ from typing import Any
 
 import pytest
 
+from core.deploy.parity import parity_prompts, studio_replies, studio_variants
 from core.inference.backend import GenerationConfig
 from core.models.spec import ResolvedBase
 from core.paths import Workspace
-from core.preference.build import build_preference_dataset
-from core.serving.parity import parity_prompts, studio_replies, studio_variants
 from core.store import Store
-from core.training.records import get_adapter
-from tests.core.evaluation.helpers import build_test_dataset, ensure_tiny, register_adapter
-from tests.core.preference.seed import seed_all
-from tests.core.serving.conftest import register_dpo_adapter
+from core.train.pairs_build import build_preference_dataset
+from core.train.records import get_adapter
+from tests.core.deploy.conftest import register_dpo_adapter
+from tests.core.evaluate.helpers import build_test_dataset, ensure_tiny, register_adapter
+from tests.core.train.preference_seed import seed_all
 from tests.e2e.conftest import PageWatch
 from tests.support.openai_server import OpenAITestServer
 from tests.support.studio_server import StudioProcess, running_studio

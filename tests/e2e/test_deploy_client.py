@@ -14,11 +14,11 @@ from gradio_client import Client
 
 from core.jobs import wait_for_job
 from core.store import Store
-from core.training.config import TrainConfig
-from core.training.records import get_run
-from studio.train_display import form_values
-from tests.core.evaluation.helpers import build_test_dataset, ensure_tiny, register_adapter
-from tests.core.preference.seed import seed_all
+from core.train.records import get_run
+from core.train.sft_config import TrainConfig
+from studio.tabs.train.display import form_values
+from tests.core.evaluate.helpers import build_test_dataset, ensure_tiny, register_adapter
+from tests.core.train.preference_seed import seed_all
 from tests.support.studio_server import StudioProcess
 
 pytestmark = pytest.mark.slow

@@ -15,8 +15,8 @@ import pytest
 
 from core.paths import Workspace
 from core.store import Store
-from tests.core.evaluation.helpers import build_test_dataset, ensure_tiny, register_adapter
-from tests.core.preference.seed import seed_all
+from tests.core.evaluate.helpers import build_test_dataset, ensure_tiny, register_adapter
+from tests.core.train.preference_seed import seed_all
 from tests.e2e.conftest import PageWatch
 from tests.support.studio_server import StudioProcess, running_studio
 

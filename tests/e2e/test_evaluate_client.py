@@ -12,7 +12,7 @@ import pytest
 from gradio_client import Client
 
 from core.store import Store
-from tests.core.evaluation.helpers import build_test_dataset, ensure_tiny, register_adapter
+from tests.core.evaluate.helpers import build_test_dataset, ensure_tiny, register_adapter
 from tests.support.studio_server import StudioProcess
 
 pytestmark = pytest.mark.slow

@@ -13,12 +13,12 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from core.documents.ingest import load_demo_course
+from core.generate.intents import DEFAULT_WEIGHTS, INTENTS
+from core.generate.status import source_documents
 from core.jobs import wait_for_job
 from core.policy import current_policy, default_policy
 from core.store import Store
-from core.synth.intents import DEFAULT_WEIGHTS, INTENTS
-from core.synth.status import source_documents
-from tests.core.synth.scripted import teacher_reply
+from tests.core.generate.scripted import teacher_reply
 from tests.support.openai_server import OpenAITestServer
 from tests.support.studio_server import StudioProcess
 

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from gradio_client import Client, handle_file
 
-from core.dataset.importing import load_demo_conversations
-from core.dataset.records import NewExample, get_example, insert_examples, list_revisions
 from core.paths import Workspace
+from core.review.importing import load_demo_conversations
+from core.review.records import NewExample, get_example, insert_examples, list_revisions
 from core.store import Store
-from studio.review_editor import MAX_TURNS
+from studio.tabs.review.editor import MAX_TURNS
 from tests.support.studio_server import StudioProcess
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from core.dataset.importing import load_demo_conversations
 from core.paths import Workspace
+from core.review.importing import load_demo_conversations
 from core.store import Store, from_json
 from tests.e2e.test_review_client import ReviewSession
 from tests.support.studio_server import StudioProcess, start_studio

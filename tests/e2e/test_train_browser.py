@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from core.store import Store
-from tests.core.training.conftest import tutor_conversations, write_dataset
+from tests.core.train.conftest import tutor_conversations, write_dataset
 from tests.e2e.conftest import PageWatch
 from tests.support.studio_server import StudioProcess
 

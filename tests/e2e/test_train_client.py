@@ -14,10 +14,10 @@ from gradio_client import Client
 from core.jobs import wait_for_job
 from core.paths import Workspace
 from core.store import Store
-from core.training.config import TrainConfig
-from core.training.records import get_run, list_runs
-from studio.train_display import form_values
-from tests.core.training.conftest import tutor_conversations, write_dataset
+from core.train.records import get_run, list_runs
+from core.train.sft_config import TrainConfig
+from studio.tabs.train.display import form_values
+from tests.core.train.conftest import tutor_conversations, write_dataset
 from tests.support.studio_server import StudioProcess, running_studio
 
 pytestmark = pytest.mark.slow

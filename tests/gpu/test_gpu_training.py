@@ -15,18 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from core.dataset.records import Dataset
 from core.models.hardware import describe_hardware
 from core.paths import Workspace
+from core.review.records import Dataset
 from core.store import Store
-from core.training.components import TrainInputs
-from core.training.config import TrainConfig
-from core.training.job import training_inputs
-from core.training.launch import FastPath
-from core.training.planning import plan_training
-from core.training.runs import create_run
-from core.training.trainer import train_adapter
-from tests.core.training.conftest import RecordingReporter, fast_config, tutor_conversations, write_dataset
+from core.train.components import TrainInputs
+from core.train.launch import FastPath
+from core.train.planning import plan_training
+from core.train.runs import create_run
+from core.train.sft_config import TrainConfig
+from core.train.sft_job import training_inputs
+from core.train.sft_trainer import train_adapter
+from tests.core.train.conftest import RecordingReporter, fast_config, tutor_conversations, write_dataset
 
 
 def _cuda() -> bool:

@@ -9,22 +9,22 @@ from __future__ import annotations
 import json
 import sys
 
-from core.training.launch import try_fast_path  # first: it imports unsloth before transformers
+from core.train.launch import try_fast_path  # first: it imports unsloth before transformers
 
 
 def main(dataset_id: str) -> int:
     from core.models.hardware import describe_hardware
     from core.paths import Workspace
     from core.store import Store
-    from core.training.job import training_inputs
-    from core.training.planning import plan_training
-    from core.training.runs import create_run
-    from tests.core.training.conftest import RecordingReporter, fast_config
+    from core.train.planning import plan_training
+    from core.train.runs import create_run
+    from core.train.sft_job import training_inputs
+    from tests.core.train.conftest import RecordingReporter, fast_config
 
     config = fast_config(dataset=dataset_id)
     hardware = describe_hardware()
     fast = try_fast_path(config, hardware)
-    from core.training.trainer import train_adapter
+    from core.train.sft_trainer import train_adapter
 
     workspace = Workspace.from_env()
     store = Store.open(workspace)

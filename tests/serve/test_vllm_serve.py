@@ -22,16 +22,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.deploy.exports import export_adapter
+from core.deploy.parity import ParityConfig, ParityReport
+from core.deploy.parity_run import check_parity
+from core.deploy.subject import base_template
 from core.models.spec import resolve_base
 from core.paths import Workspace
-from core.serving.exports import export_adapter
-from core.serving.parity import ParityConfig, ParityReport
-from core.serving.parity_run import check_parity
-from core.serving.subject import base_template
 from core.store import Store, new_id
-from core.training.card import build_card, write_card
-from core.training.records import adapter_id_for, insert_adapter, insert_run, next_adapter_version
-from tests.core.evaluation.helpers import build_test_dataset, card_facts
+from core.train.card import build_card, write_card
+from core.train.records import adapter_id_for, insert_adapter, insert_run, next_adapter_version
+from tests.core.evaluate.helpers import build_test_dataset, card_facts
 from tests.support.model_fixtures import build_tiny_adapter
 
 pytestmark = [pytest.mark.serve, pytest.mark.slow]

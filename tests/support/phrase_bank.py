@@ -5,7 +5,7 @@
 This is what the template teacher wrote before its turns were about the problem: "Good effort, you've
 made a start." to every student and "What information does the question give you to start from?" for
 every problem. It asks a question in every turn and never leaks, so question and leak rates alone call
-it a tutor; the tutor test (tests/core/evaluation/test_tutor_behaviour.py) trains on it to show that its
+it a tutor; the tutor test (tests/core/evaluate/test_tutor_behaviour.py) trains on it to show that its
 check is not fooled.
 """
 

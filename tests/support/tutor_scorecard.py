@@ -4,7 +4,7 @@
     card.summary["adapter"]["question_rate"]   -> {"value": 0.93, "low": 0.85, "high": 0.97, ...}
     print(card.table())
 
-Each reply is judged exactly as Evaluate's openers section judges it (core/evaluation/opener_check.py:
+Each reply is judged exactly as Evaluate's openers section judges it (core/evaluate/opener_check.py:
 guiding question, answer leak, encouragement, specific, unfair praise, ungrounded reference, refusal) and
 summarised with the same intervals, so the benchmark's table and the Evaluate tab agree.
 """
@@ -81,16 +81,16 @@ def score_openers(
     """Ask the built-in openers to the base/prompted variants and to each adapter (name -> adapter id or
     folder), greedy, `batch` openers x variants per generate() call, judged as Evaluate judges them."""
     from core.compare.variants import ADAPTER_PREFIX, resolve_variant
-    from core.evaluation.opener_check import OpenerJudge, summarise_flags
-    from core.evaluation.openers import load_openers
-    from core.evaluation.replay import BASE, PROMPTED, EvalVariant, replay
+    from core.evaluate.opener_check import OpenerJudge, summarise_flags
+    from core.evaluate.openers import load_openers
+    from core.evaluate.replay import BASE, PROMPTED, EvalVariant, replay
+    from core.generate.quality import course_markdown
     from core.inference.backend import GenerationConfig
     from core.inference.transformers_backend import TransformersBackend
     from core.models.spec import ModelSpec, Variant, configured_base_model, resolve_base
     from core.paths import Workspace
     from core.policy import current_policy
     from core.store import Store
-    from core.synth.quality import course_markdown
 
     ws = Workspace(workspace)
     store = Store.open(ws)

@@ -14,7 +14,7 @@ import pytest
 from core.compare.backends import ChatBackends, LocalCompareContext
 from core.paths import Workspace
 from core.store import Store
-from core.training.records import insert_adapter
+from core.train.records import insert_adapter
 
 ADAPTER_ID = "tutor-v1"
 ADAPTER_KEY = f"adapter:{ADAPTER_ID}"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from core.arena.records import get_comparison
 from core.compare import session
 from core.compare.backends import LocalCompareContext
+from core.compare.records import get_comparison
 from core.compare.session import CompareError, RoundRequest, RoundSnapshot, run_round, stream_round
 from core.inference.backend import GenerationConfig
 from core.models.loading import count_tokens

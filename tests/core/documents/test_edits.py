@@ -81,7 +81,7 @@ def test_merge_joins_two_chunks_and_retires_them(
 def test_examples_keep_their_link_to_a_merged_chunk(
     store: Store, tiny_workspace: Workspace, lesson: Document
 ) -> None:
-    from core.dataset.records import NewExample, get_example, insert_examples
+    from core.review.records import NewExample, get_example, insert_examples
 
     friction = _chunks(store, lesson)[0]
     messages = [

@@ -245,7 +245,7 @@ def test_the_bundled_model_unpacks_and_answers_in_english(workspace: Workspace) 
 
 
 def test_a_training_estimate_for_the_bundled_copy_needs_no_unpacking(workspace: Workspace) -> None:
-    from core.training.planning import model_shape
+    from core.train.planning import model_shape
 
     shape, problem = model_shape(resolve_base("bundled", workspace))
     assert problem is None and shape is not None

@@ -29,7 +29,7 @@ SCRIPT = textwrap.dedent(
         load_tokenizer(base)
 
     def template():
-        from core.dataset.tokens import token_counter
+        from core.review.tokens import token_counter
         token_counter(workspace, base=base).count([{"role": "user", "content": "Hi"}])
 
     def adapter_library():
