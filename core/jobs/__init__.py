@@ -3,7 +3,7 @@
 A job survives the browser closing and the studio restarting: it is a separate OS process that
 writes its progress into the store and its output into files under `jobs/<id>/`.
 
-    job = submit_job(store, ws, kind="train", title="Train tiny", target="core.train.sft_job:run", params={})
+    job = submit_job(store, ws, kind="train", title="Train tiny", target="core.train.sft_job:train_job", params={})
     wait_for_job(store, job.id)                  # follow it (the UI polls instead)
     request_stop(store, job.id, mode="cancel")   # graceful stop, then SIGTERM, then SIGKILL
     reconcile_jobs(store, ws)                    # at start-up: mark dead jobs interrupted, start queued ones
@@ -31,7 +31,6 @@ from core.jobs.process import (
 from core.jobs.record import (  # noqa: F401 (re-exported: callers import the record from here)
     ACTIVE_STATES,
     FAILURE_KEY,
-    FINISHED_STATES,
     ITEMS_KEY,
     Job,
     JobOutcome,

@@ -37,7 +37,6 @@ JobOutcome = JobState | Literal["succeeded_with_failures"]
 ITEMS_KEY = "items"
 FAILURE_KEY = "failure"  # with ITEMS_KEY: why every item failed and what to do, for the job's error
 ACTIVE_STATES: tuple[JobState, ...] = ("queued", "starting", "running")
-FINISHED_STATES: tuple[JobState, ...] = ("succeeded", "failed", "cancelled", "stopped", "interrupted")
 
 
 @dataclass(frozen=True)

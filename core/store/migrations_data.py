@@ -46,6 +46,23 @@ FOUNDATION = Migration(
     """,
 )
 
+# The stage packages were renamed (core/training -> core/train, ...): a job recorded before the rename
+# (queued, or interrupted and resumable) names its target by the old module, which no longer exists.
+JOB_TARGETS_RENAMED = Migration(
+    2,
+    "job targets follow the renamed stage packages",
+    """
+    UPDATE jobs SET target = 'core.review.build:build_dataset_job' WHERE target = 'core.dataset.build:build_dataset_job';
+    UPDATE jobs SET target = 'core.evaluate.job:evaluation_job' WHERE target = 'core.evaluation.job:evaluation_job';
+    UPDATE jobs SET target = 'core.deploy.exports:export_job' WHERE target = 'core.serving.exports:export_job';
+    UPDATE jobs SET target = 'core.deploy.parity_run:parity_job' WHERE target = 'core.serving.parity_run:parity_job';
+    UPDATE jobs SET target = 'core.generate.job:generate_job' WHERE target = 'core.synth.job:generate_job';
+    UPDATE jobs SET target = 'core.train.dpo_job:preference_job' WHERE target = 'core.training.dpo_job:preference_job';
+    UPDATE jobs SET target = 'core.train.sft_job:train_job' WHERE target = 'core.training.job:train_job';
+    """,
+)
+
+
 DOCUMENTS = Migration(
     100,
     "documents and chunks",

@@ -16,6 +16,7 @@ from core.store.migrations_data import (
     EXAMPLES,
     FOUNDATION,
     GENERATION,
+    JOB_TARGETS_RENAMED,
     REVIEW_INDEX,
     REVISION_HASHES,
 )
@@ -25,6 +26,7 @@ __all__ = ["MIGRATIONS", "Migration"]
 
 MIGRATIONS: tuple[Migration, ...] = (
     FOUNDATION,
+    JOB_TARGETS_RENAMED,
     DOCUMENTS,
     DOCUMENT_CHUNKING,
     GENERATION,

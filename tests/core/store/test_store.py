@@ -131,3 +131,21 @@ def test_sigkill_during_writes_keeps_every_acknowledged_write(workspace: Workspa
     # A writer that failed at once would acknowledge nothing and pass every check above: most rounds
     # must have had acknowledged batches for the test to have proved anything.
     assert rounds_with_acks >= 100, f"only {rounds_with_acks} of 200 rounds acknowledged a batch"
+
+
+def test_jobs_recorded_before_the_package_rename_keep_a_target_that_imports(workspace: Workspace) -> None:
+    import importlib
+
+    from core.store.migrations_data import FOUNDATION
+
+    store = Store(workspace.db_path)
+    store.migrate([FOUNDATION])  # a workspace from before the stage packages were renamed
+    store.execute(
+        "INSERT INTO jobs (id, kind, title, target, state, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        ("job-old", "train", "Train tiny", "core.training.job:train_job", "interrupted", time.time()),
+    )
+    store.migrate()
+    target = store.query_one("SELECT target FROM jobs WHERE id = 'job-old'")["target"]
+    assert target == "core.train.sft_job:train_job"
+    module_name, _, function_name = target.partition(":")
+    assert callable(getattr(importlib.import_module(module_name), function_name))
