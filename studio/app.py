@@ -17,6 +17,7 @@ import gradio as gr
 
 from core.doctor import gather_report, health_status, report_lines
 from core.models.spec import base_summary
+from core.paths import Workspace
 from core.web import HEALTH_PATH
 from studio import jobs_panel
 from studio.context import AppContext
@@ -105,21 +106,14 @@ def launch(
     `root_path` is the path prefix of a reverse proxy in front (a notebook's /proxy/7860): the studio still
     answers at /, and gradio writes the prefix into every link, upload, download and queue URL it sends."""
     demo = build_app(ctx, root_path)
-    ws = ctx.workspace
     demo.launch(
         server_name=host,
         server_port=port,
         root_path=root_path,
         auth=auth,
         max_file_size=max_file_size,
-        allowed_paths=[str(ws.exports_dir)],
-        blocked_paths=[
-            str(ws.db_path),
-            f"{ws.db_path}-wal",
-            f"{ws.db_path}-shm",
-            str(ws.jobs_dir),
-            str(ws.hf_home),
-        ],
+        allowed_paths=[str(ctx.workspace.exports_dir)],
+        blocked_paths=private_paths(ctx.workspace),
         prevent_thread_lock=True,  # the health route is added once the app exists, then we block
         show_error=True,
         quiet=True,
@@ -131,6 +125,11 @@ def launch(
     if block:
         demo.block_thread()
     return demo
+
+
+def private_paths(ws: Workspace) -> list[str]:
+    """What a browser may never download: the store (with its WAL files), job logs and the model cache."""
+    return [str(ws.db_path), f"{ws.db_path}-wal", f"{ws.db_path}-shm", str(ws.jobs_dir), str(ws.hf_home)]
 
 
 def add_health_route(demo: gr.Blocks, ctx: AppContext) -> None:

@@ -4,6 +4,7 @@ log tail and Cancel. It polls the store, so jobs started before a refresh or res
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from functools import partial
 
 import gradio as gr
@@ -39,39 +40,54 @@ def cancel(ctx: AppContext, selected: str | None) -> str:
     return f"Cancelling {job.title}: it winds down, and is ended within {job.grace_s:.0f} s if it does not."
 
 
+@dataclass
+class JobsPanelWidgets:
+    table: gr.HTML
+    selected: gr.Dropdown
+    cancel_button: gr.Button
+    notice: gr.Markdown
+    log_tail: gr.Textbox
+
+
 def build(ctx: AppContext, demo: gr.Blocks) -> None:
     with gr.Accordion("Jobs", open=True, elem_id="jobs-panel"):
-        table = gr.HTML(elem_id="jobs-table")
-        with gr.Row():
-            selected = gr.Dropdown(
-                label="Selected job",
-                info="Pick a job to see its log and to cancel it. Jobs keep running when you close the browser.",
-                choices=[],
-                scale=4,
-                elem_id="jobs-selected",
-            )
-            cancel_button = gr.Button(
-                "Cancel job", variant="stop", size="md", scale=0, min_width=140, elem_id="jobs-cancel"
-            )
-        notice = gr.Markdown(elem_id="jobs-notice")
-        log_tail = gr.Textbox(
-            label="Log (last lines)",
-            lines=6,
-            max_lines=12,
-            interactive=False,
-            elem_id="jobs-log",
-            autoscroll=True,
+        widgets = _layout()
+    _wire(ctx, demo, widgets)
+
+
+def _layout() -> JobsPanelWidgets:
+    table = gr.HTML(elem_id="jobs-table")
+    with gr.Row():
+        selected = gr.Dropdown(
+            label="Selected job",
+            info="Pick a job to see its log and to cancel it. Jobs keep running when you close the browser.",
+            choices=[],
+            scale=4,
+            elem_id="jobs-selected",
         )
-    timer = gr.Timer(POLL_SECONDS)
-    outputs = [table, selected, log_tail]
-    timer.tick(
-        partial(refresh, ctx),
-        inputs=[selected],
-        outputs=outputs,
-        show_progress="hidden",
-        queue=False,
-        api_name="jobs",
+        cancel_button = gr.Button(
+            "Cancel job", variant="stop", size="md", scale=0, min_width=140, elem_id="jobs-cancel"
+        )
+    notice = gr.Markdown(elem_id="jobs-notice")
+    log_tail = gr.Textbox(
+        label="Log (last lines)",
+        lines=6,
+        max_lines=12,
+        interactive=False,
+        elem_id="jobs-log",
+        autoscroll=True,
     )
-    selected.input(partial(refresh, ctx), inputs=[selected], outputs=outputs, show_progress="hidden")
-    cancel_button.click(partial(cancel, ctx), inputs=[selected], outputs=[notice], api_name="cancel_job")
-    demo.load(partial(refresh, ctx), inputs=[selected], outputs=outputs, show_progress="hidden")
+    return JobsPanelWidgets(table, selected, cancel_button, notice, log_tail)
+
+
+def _wire(ctx: AppContext, demo: gr.Blocks, ui: JobsPanelWidgets) -> None:
+    outputs = [ui.table, ui.selected, ui.log_tail]
+    poll = partial(refresh, ctx)
+    gr.Timer(POLL_SECONDS).tick(
+        poll, inputs=[ui.selected], outputs=outputs, show_progress="hidden", queue=False, api_name="jobs"
+    )
+    ui.selected.input(poll, inputs=[ui.selected], outputs=outputs, show_progress="hidden")
+    ui.cancel_button.click(
+        partial(cancel, ctx), inputs=[ui.selected], outputs=[ui.notice], api_name="cancel_job"
+    )
+    demo.load(poll, inputs=[ui.selected], outputs=outputs, show_progress="hidden")
