@@ -17,6 +17,7 @@ from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_command
 from core.compare.backends import ChatBackends, LocalCompareContext, ServingConfig, ServingError
+from core.compare.replies import ReplyUsage, round_replies
 from core.compare.savings import token_savings
 from core.compare.session import CompareError, RoundRequest, RoundSnapshot, run_round
 from core.compare.variants import BASE_KEY, PROMPTED_KEY, adapter_key
@@ -130,18 +131,11 @@ def _compare_context(ctx: CliContext) -> LocalCompareContext:
 
 
 def _result(wanted: dict[str, str], snapshot: RoundSnapshot) -> CommandResult:
-    by_key = {c.key: c for c in snapshot.columns if c is not None}
-    replies, usage, lines = {}, {}, []
+    result = round_replies(wanted, snapshot)
+    labels = {c.key: c.label for c in snapshot.columns if c is not None}
+    lines = []
     for name, key in wanted.items():
-        reply = by_key[key]
-        replies[name] = reply.text
-        u = reply.usage
-        usage[name] = {
-            "prompt_tokens": u.prompt_tokens if u else None,
-            "completion_tokens": u.completion_tokens if u else None,
-            "ttft_s": round(u.ttft_s, 4) if u and u.ttft_s is not None else None,
-        }
-        lines += [f"== {name}: {reply.label} ==", reply.text, _usage_line(usage[name]), ""]
+        lines += [f"== {name}: {labels[key]} ==", result.replies[name], _usage_line(result.usage[name]), ""]
     savings = token_savings(
         [{k: (u.prompt_tokens if u else None) for k, u in snapshot.usage_by_key().items()}]
     )
@@ -149,9 +143,9 @@ def _result(wanted: dict[str, str], snapshot: RoundSnapshot) -> CommandResult:
         lines.append(
             f"The prompt costs {savings.saved_per_message:.0f} input tokens per message that the adapter saves."
         )
-    return CommandResult({"replies": replies, "usage": usage}, "\n".join(lines).rstrip())
+    return CommandResult(result.model_dump(mode="json"), "\n".join(lines).rstrip())
 
 
-def _usage_line(usage: dict[str, Any]) -> str:
-    ttft = f"{usage['ttft_s']:.2f} s" if usage["ttft_s"] is not None else "n/a"
-    return f"[{usage['prompt_tokens']} tokens in, {usage['completion_tokens']} out, first token after {ttft}]"
+def _usage_line(usage: ReplyUsage) -> str:
+    ttft = f"{usage.ttft_s:.2f} s" if usage.ttft_s is not None else "n/a"
+    return f"[{usage.prompt_tokens} tokens in, {usage.completion_tokens} out, first token after {ttft}]"

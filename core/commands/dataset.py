@@ -30,6 +30,7 @@ from core.review.records import SPLITS, list_datasets
 from core.review.split import SplitFractions
 from core.review.tokens import token_counter
 from core.review.validation import ConversationError, ValidationRules, validate_file
+from core.review.versions import BuiltDataset, DatasetListing, manifest_summary
 from core.train.pairs import SOURCES
 from core.train.pairs_build import DEFAULT_NAME as PREFERENCE_NAME
 from core.train.pairs_build import build_preference_dataset
@@ -234,14 +235,8 @@ def run_build(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     report = build_dataset(
         ctx.store, ctx.workspace, name=args.name or DEFAULT_NAME, seed=args.seed, fractions=_fractions(args)
     )
-    manifest = report.dataset.manifest
-    data = {
-        "dataset": report.dataset.id,
-        "reused": report.reused,
-        "path": report.dataset.path,
-        **manifest["counts"],
-    }
-    notes = manifest.get("notes", [])
+    data = BuiltDataset.of(report.dataset, report.reused).to_json()
+    notes = manifest_summary(report.dataset).notes
     return CommandResult(data, "\n".join([report.message, *notes, f"Folder: {report.dataset.path}"]))
 
 
@@ -277,14 +272,12 @@ def run_export(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
 
 
 def run_list(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
-    datasets = [
-        {"id": d.id, "path": d.path, "created_at": d.created_at, **d.manifest.get("counts", {})}
-        for d in list_datasets(ctx.store)
-    ]
+    datasets = [DatasetListing.of(d) for d in list_datasets(ctx.store)]
     lines = [
-        f"{d['id']:<24} {d.get('train', 0):>6} train {d.get('validation', 0):>5} val {d.get('test', 0):>5} test"
+        f"{d.id:<24} {d.count('train'):>6} train {d.count('validation'):>5} val {d.count('test'):>5} test"
         for d in datasets
     ]
     return CommandResult(
-        {"datasets": datasets}, "\n".join(lines) or "No dataset versions yet: `tutor-studio dataset build`."
+        {"datasets": [d.to_json() for d in datasets]},
+        "\n".join(lines) or "No dataset versions yet: `tutor-studio dataset build`.",
     )

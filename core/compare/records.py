@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.inference.backend import Usage
 from core.store import Store, from_json, new_id, now, to_json
 
 Message = dict[str, str]
@@ -54,6 +55,11 @@ class Comparison:
 
     def label_of(self, key: str) -> str:
         return self.variants[self.keys.index(key)].label
+
+    def usage_shown_at(self, position: int) -> Usage | None:
+        """The token counts and timings of the reply shown at `position` (A = 0); None if unrecorded."""
+        data = self.usage[self.shown_order[position]] if self.usage else {}
+        return Usage(**data) if data else None
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from core.review.records import (
 from core.review.split import SplitFractions, SplitItem, SplitPlan, split_examples
 from core.review.tokens import TokenCounter, token_counter
 from core.review.validation import ValidationRules, check_example
+from core.review.versions import BuildResult, build_result
 from core.store import Store, to_json
 
 if TYPE_CHECKING:
@@ -275,6 +276,7 @@ class BuildProgress:
     job: Job
     dataset: Dataset | None  # set once the job has succeeded
     datasets: list[Dataset]  # every version, newest first (to refresh a list once the build is done)
+    result: BuildResult | None = None  # what the succeeded job recorded
 
     @property
     def finished(self) -> bool:
@@ -286,9 +288,10 @@ def build_progress(store: Store, job_id: str) -> BuildProgress:
     from core.jobs import get_job
 
     job = get_job(store, job_id)
-    dataset_id = (job.result or {}).get("dataset") if job.state == "succeeded" else None
+    result = build_result(job)
     versions = list_datasets(store) if not job.is_active else []
-    return BuildProgress(job, get_dataset(store, dataset_id) if dataset_id else None, versions)
+    dataset = get_dataset(store, result.dataset) if result else None
+    return BuildProgress(job, dataset, versions, result)
 
 
 def build_dataset_job(ctx: JobContext) -> dict[str, Any]:
@@ -306,9 +309,9 @@ def build_dataset_job(ctx: JobContext) -> dict[str, Any]:
         counter=counter,
     )
     ctx.progress(2, 2, report.message)
-    return {
-        "dataset": report.dataset.id,
-        "reused": report.reused,
-        "message": report.message,
-        "counts": report.dataset.manifest["counts"],
-    }
+    return BuildResult(
+        dataset=report.dataset.id,
+        reused=report.reused,
+        message=report.message,
+        counts=report.dataset.manifest["counts"],
+    ).model_dump(mode="json")
