@@ -13,12 +13,13 @@ The same core functions back the Deploy tab.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel
 
 from core.commands import CliContext, CliError, CommandResult, add_command
-from core.deploy.export_openai import DEFAULT_API, DEFAULT_MODEL, HostedConfig
-from core.deploy.exports import TARGETS, ExportOptions, export_adapter
-from core.deploy.k8s import DEFAULT_IMAGE
+from core.deploy.export_openai import HostedConfig
+from core.deploy.exports import TARGET_HELP, TARGETS, ExportOptions, OllamaMode, VolumeChoice, export_adapter
 from core.deploy.parity import ParityConfig
 from core.deploy.subject import ExportError
 
@@ -40,45 +41,51 @@ def register(subparsers: Any) -> None:
         "--to",
         nargs="+",
         metavar=("TARGET", "OUT_DIR"),
-        help=f"What to export for ({', '.join(TARGETS)}), optionally followed by OUT_DIR.",
+        help=f"What to export for ({', '.join(TARGETS)}), optionally followed by OUT_DIR. {TARGET_HELP}",
     )
-    parser.add_argument("--check", metavar="URL", help="Parity-check the server at URL (ending in /v1).")
+    parser.add_argument(
+        "--check", metavar="URL", help=f"Parity-check this server. {_help(ParityConfig, 'server_url')}"
+    )
     vllm = parser.add_argument_group("vllm")
-    vllm.add_argument(
-        "--volume", choices=("auto", "configmap", "pvc"), default="auto", help="How adapters reach the pod."
-    )
-    vllm.add_argument("--image", default=DEFAULT_IMAGE, help=f"vLLM image (default {DEFAULT_IMAGE}).")
-    vllm.add_argument(
-        "--namespace", default="tutor-studio", help="Kubernetes namespace (default tutor-studio)."
-    )
+    vllm.add_argument("--volume", choices=get_args(VolumeChoice), **_option(ExportOptions, "volume"))
+    vllm.add_argument("--image", **_option(ExportOptions, "image"))
+    vllm.add_argument("--namespace", **_option(ExportOptions, "namespace"))
     ollama = parser.add_argument_group("ollama")
     ollama.add_argument(
-        "--ollama-from",
-        choices=("merged", "adapter"),
-        default="merged",
-        help="FROM the merged model or base + ADAPTER.",
+        "--ollama-from", choices=get_args(OllamaMode), **_option(ExportOptions, "ollama_mode")
     )
     hosted = parser.add_argument_group("openai hosted fine-tuning and parity checks")
     hosted.add_argument(
-        "--hosted", action="store_true", help="Upload the files and start a hosted job (waits)."
+        "--hosted", action="store_true", help=f"{_help(ExportOptions, 'hosted')} Waits for it."
     )
-    hosted.add_argument("--api-base", default=DEFAULT_API, help=f"Fine-tuning API (default {DEFAULT_API}).")
+    hosted.add_argument("--api-base", **_option(HostedConfig, "api_base"))
     hosted.add_argument(
-        "--api-key-env", default="", help="NAME of the environment variable with the API key."
+        "--api-key-env",
+        default="",
+        help=f"Hosted: {_help(HostedConfig, 'api_key_env')} Check: {_help(ParityConfig, 'api_key_env')}",
     )
-    hosted.add_argument(
-        "--hosted-model", default=DEFAULT_MODEL, help=f"Model to fine-tune (default {DEFAULT_MODEL})."
-    )
-    hosted.add_argument("--suffix", default="tutor", help="Suffix of the fine-tuned model's name.")
-    hosted.add_argument(
-        "--poll", type=float, default=15.0, help="Seconds between status checks (default 15)."
-    )
+    hosted.add_argument("--hosted-model", **_option(HostedConfig, "model"))
+    hosted.add_argument("--suffix", **_option(HostedConfig, "suffix"))
+    hosted.add_argument("--poll", type=float, **_option(HostedConfig, "poll_s"))
     check = parser.add_argument_group("parity check")
+    check.add_argument("--served-name", **_option(ParityConfig, "served_model"))
+    check.add_argument("--max-prompts", type=int, **_option(ParityConfig, "max_prompts"))
     check.add_argument(
-        "--served-name", default="", help="The adapter's name on the server (default: its id)."
+        "--no-probes",
+        action="store_true",
+        help=f"Turns off: {_help(ParityConfig, 'include_probes')}",
     )
-    check.add_argument("--max-prompts", type=int, default=12, help="Test-split prompts to send (default 12).")
-    check.add_argument("--no-probes", action="store_true", help="Leave out the built-in probes.")
+
+
+def _help(model: type[BaseModel], name: str) -> str:
+    return model.model_fields[name].description or ""
+
+
+def _option(model: type[BaseModel], name: str) -> dict[str, Any]:
+    """A flag's default and help, both from the config's field (the Deploy tab shows the same help)."""
+    default = model.model_fields[name].default
+    shown = f" (default {default})" if default not in ("", None) else ""
+    return {"default": default, "help": _help(model, name) + shown}
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
@@ -110,10 +117,21 @@ def export(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     if args.hosted:
         if args.to != "openai":
             raise CliError("--hosted goes with --to openai.", 2)
+        key_env = args.api_key_env or HostedConfig.model_fields["api_key_env"].default
         hosted = HostedConfig(
-            args.api_base, args.api_key_env or "OPENAI_API_KEY", args.hosted_model, args.suffix, args.poll
+            api_base=args.api_base,
+            api_key_env=key_env,
+            model=args.hosted_model,
+            suffix=args.suffix,
+            poll_s=args.poll,
         ).checked()
-    options = ExportOptions(args.volume, args.image, args.namespace, args.ollama_from, hosted)
+    options = ExportOptions(
+        volume=args.volume,
+        image=args.image,
+        namespace=args.namespace,
+        ollama_mode=args.ollama_from,
+        hosted=hosted,
+    )
     report = export_adapter(
         ctx.store, ctx.workspace, args.adapter, args.to, args.out_dir, options, ctx.report
     )
@@ -156,7 +174,12 @@ def parity(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     from core.deploy.parity_run import check_parity, save_parity
 
     config = ParityConfig(
-        args.adapter, args.check, args.served_name, args.api_key_env, args.max_prompts, not args.no_probes
+        adapter_id=args.adapter,
+        server_url=args.check,
+        served_model=args.served_name,
+        api_key_env=args.api_key_env,
+        max_prompts=args.max_prompts,
+        include_probes=not args.no_probes,
     )
     report = check_parity(ctx.store, ctx.workspace, config, progress=lambda d, t, m: ctx.report(m))
     check_id, path = save_parity(ctx.store, ctx.workspace, report, None)

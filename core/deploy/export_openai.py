@@ -2,7 +2,7 @@
 a hosted fine-tuning job on any OpenAI-compatible fine-tuning API, followed to its end.
 
     files = write_openai_files(store, subject, folder)          # train.jsonl (+ validation, preference files)
-    hosted = HostedConfig("https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-4.1-mini-2025-04-14")
+    hosted = HostedConfig(api_key_env="OPENAI_API_KEY", model="gpt-4.1-mini-2025-04-14")
     job = start_hosted_job(hosted, folder, files)               # POST /files (x2), POST /fine_tuning/jobs
     job = follow_hosted_job(hosted, job["id"], on_status)       # GET /fine_tuning/jobs/{id} until it ends
 
@@ -19,11 +19,11 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.deploy.subject import PREFERENCE_METHODS, ExportError, ExportSubject
 from core.review.records import Dataset, get_dataset
@@ -38,13 +38,19 @@ ROLES = ("system", "user", "assistant")
 TIMEOUT_S = 60.0
 
 
-@dataclass(frozen=True)
-class HostedConfig:
-    api_base: str = DEFAULT_API
-    api_key_env: str = "OPENAI_API_KEY"  # the NAME of the variable, never the key
-    model: str = DEFAULT_MODEL
-    suffix: str = "tutor"
-    poll_s: float = 15.0
+class HostedConfig(BaseModel):
+    """Where and what to fine-tune on a hosted, OpenAI-compatible service (the Deploy tab's OpenAI options)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    api_base: str = Field(default=DEFAULT_API, description="Any OpenAI-compatible fine-tuning API.")
+    api_key_env: str = Field(
+        default="OPENAI_API_KEY",
+        description="The NAME of the environment variable holding the key; the key itself is never stored.",
+    )
+    model: str = Field(default=DEFAULT_MODEL, description="A model the service can fine-tune.")
+    suffix: str = Field(default="tutor", description="Added to the fine-tuned model's name.")
+    poll_s: float = Field(default=15.0, description="Seconds between status checks of the hosted job.")
 
     def checked(self) -> HostedConfig:
         if not re.match(r"^https?://", self.api_base.strip()):
@@ -62,16 +68,16 @@ class HostedConfig:
             )
         if not self.model.strip():
             raise ExportError("Model: name the hosted model to fine-tune, e.g. gpt-4.1-mini-2025-04-14.")
-        return HostedConfig(
-            self.api_base.strip().rstrip("/"),
-            self.api_key_env.strip(),
-            self.model.strip(),
-            self.suffix,
-            self.poll_s,
+        return self.model_copy(
+            update={
+                "api_base": self.api_base.strip().rstrip("/"),
+                "api_key_env": self.api_key_env.strip(),
+                "model": self.model.strip(),
+            }
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump(mode="json")
 
     @property
     def headers(self) -> dict[str, str]:

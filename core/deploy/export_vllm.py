@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.deploy.generators import default_generator, generators_yaml
-from core.deploy.k8s import APP, DEFAULT_IMAGE, PORT, K8sPlan, choose_mode, k8s_manifests
+from core.deploy.k8s import APP, DEFAULT_IMAGE, DEFAULT_NAMESPACE, PORT, K8sPlan, choose_mode, k8s_manifests
 from core.deploy.subject import ExportSubject, adapter_folder_name
 from core.deploy.vllm import DEFAULT_PORT, ServedAdapter, adapter_rank, vllm_serve_command
 from core.train.records import Adapter
@@ -31,7 +31,7 @@ ADAPTER_COPY = ("adapter_config.json", "adapter_model.safetensors", "README.md")
 class K8sOptions:
     mode: str = "auto"  # auto | configmap | pvc
     image: str = DEFAULT_IMAGE
-    namespace: str = "tutor-studio"
+    namespace: str = DEFAULT_NAMESPACE
 
 
 def copy_adapter(adapter: Adapter, target: Path, base_model: str | None) -> None:

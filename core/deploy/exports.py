@@ -18,12 +18,14 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from core.deploy.export_openai import HostedConfig
-from core.deploy.k8s import DEFAULT_IMAGE
+from core.deploy.k8s import DEFAULT_IMAGE, DEFAULT_NAMESPACE
 from core.deploy.records import insert_export
 from core.deploy.subject import ExportError, ExportSubject, export_subject
 from core.jobs import GPU, Job, submit_job
@@ -36,12 +38,19 @@ if TYPE_CHECKING:
 
 ExportTarget = Literal["vllm", "merged", "ollama", "openai"]
 TARGETS: tuple[ExportTarget, ...] = ("vllm", "merged", "ollama", "openai")
+DEFAULT_TARGET: ExportTarget = "vllm"
+VolumeChoice = Literal["auto", "configmap", "pvc"]
+OllamaMode = Literal["merged", "adapter"]
 TARGET_LABELS = {
     "vllm": "vLLM server (+ Kubernetes manifests)",
     "merged": "Merged model (safetensors)",
     "ollama": "Ollama (Modelfile)",
     "openai": "OpenAI hosted fine-tuning",
 }
+TARGET_HELP = (
+    "vLLM: a GPU server that serves the base model and your adapters (plus Kubernetes files). Merged: one "
+    "standalone model folder. Ollama: for laptops and desktops. OpenAI: train the same data on a hosted service."
+)
 MODEL_LOADING = ("merged", "ollama")
 MANIFEST = "export.json"
 MAX_ZIP_BYTES = (
@@ -50,24 +59,37 @@ MAX_ZIP_BYTES = (
 Progress = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class ExportOptions:
-    volume: str = "auto"  # vllm: how the adapters reach the pod (auto | configmap | pvc)
-    image: str = DEFAULT_IMAGE
-    namespace: str = "tutor-studio"
-    ollama_mode: str = "merged"  # merged | adapter
-    hosted: HostedConfig | None = None  # openai: start a hosted job (None: write the files only)
+class ExportOptions(BaseModel):
+    """How to export: each target's options. The field descriptions are the Deploy tab's help and the
+    `export` command's flag help."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    volume: VolumeChoice = Field(
+        default="auto",
+        description="vLLM: how the adapter reaches the server pod. auto: in a ConfigMap when it is small "
+        "(under 1 MB), else on a volume (pvc) you copy it into once.",
+    )
+    image: str = Field(default=DEFAULT_IMAGE, description="vLLM: the server image to run.")
+    namespace: str = Field(
+        default=DEFAULT_NAMESPACE, description="vLLM: the Kubernetes namespace Argo CD deploys it to."
+    )
+    ollama_mode: OllamaMode = Field(
+        default="merged",
+        description="Ollama: build the tutor FROM the merged model (works for every common model) or from "
+        "base + ADAPTER (keeps the adapter separate; Llama, Mistral, Gemma).",
+    )
+    hosted: HostedConfig | None = Field(
+        default=None,
+        description="OpenAI: also upload the files and start a hosted fine-tuning job (unset: write the files only).",
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["hosted"] = self.hosted.to_dict() if self.hosted else None
-        return data
+        return self.model_dump(mode="json")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ExportOptions:
-        values = dict(data or {})
-        hosted = values.pop("hosted", None)
-        return cls(**values, hosted=HostedConfig(**hosted) if hosted else None)
+        return cls.model_validate(data or {})
 
 
 @dataclass(frozen=True)
@@ -239,7 +261,7 @@ def submit_export(
         raise ExportError(f"Unknown export target {target!r}: use one of {', '.join(TARGETS)}.")
     export_subject(store, workspace, adapter_id)  # refuse now, not in the job, when the adapter is unusable
     if options.hosted is not None:
-        options = ExportOptions(**{**asdict(options), "hosted": options.hosted.checked()})
+        options = options.model_copy(update={"hosted": options.hosted.checked()})
     return submit_job(
         store,
         workspace,

@@ -26,6 +26,7 @@ from core.deploy.vllm import ServedAdapter, vllm_serve_command
 VolumeMode = Literal["configmap", "pvc"]
 CONFIGMAP_LIMIT_BYTES = 900 * 1024
 DEFAULT_IMAGE = "vllm/vllm-openai:v0.11.0"
+DEFAULT_NAMESPACE = "tutor-studio"
 APP = "tutor-vllm"
 PORT = 8000
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
@@ -37,7 +38,7 @@ class K8sPlan:
     folders: dict[str, str]  # adapter id -> its folder in the export ("adapters/<dir>")
     mode: VolumeMode
     image: str = DEFAULT_IMAGE
-    namespace: str = "tutor-studio"
+    namespace: str = DEFAULT_NAMESPACE
     ranks: dict[str, int | None] | None = None
 
     def mount(self, adapter_id: str) -> str:

@@ -5,6 +5,7 @@ flight or done. Reads the store and small files; loads no model.
     overview.adapters, overview.exports, overview.checks
     overview.export      # the watched export job, and its record once finished
     overview.parity      # the watched parity check, and its report once finished
+    status = deploy_job_status(store, workspace, "job_1a").to_dict()   # the `deploy_job` API's answer
     summary = adapter_summary(store, adapter_id)    # method, parents, datasets, Evaluate's verdict
 """
 
@@ -14,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
+from core.deploy.parity import ParityReport
 from core.deploy.parity_run import read_parity_report
 from core.deploy.records import (
     ExportRecord,
@@ -30,6 +34,7 @@ from core.store import Store
 from core.train.card import CardError, read_card
 from core.train.records import Adapter, get_adapter, list_adapters
 
+MAIN_FILES = {"vllm": "serve.sh", "ollama": "Modelfile", "merged": "README.md"}
 NOTHING_TO_DEPLOY = (
     "Nothing to deploy yet: train an adapter in the Train tab (and check it in Evaluate). "
     "It appears here to export for vLLM, Ollama, a merged model or hosted fine-tuning."
@@ -50,17 +55,65 @@ class AdapterSummary:
         return self.adapter.method in PREFERENCE_METHODS
 
 
+class HostedOutcome(BaseModel):
+    """The hosted fine-tuning job an OpenAI export started and followed (the export job's `hosted`)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    job_id: str | None = None
+    status: str | None = None
+    fine_tuned_model: str | None = None
+    message: str | None = None
+
+
 @dataclass(frozen=True)
 class WatchedExport:
     job: Job
     record: ExportRecord | None
+    hosted: HostedOutcome | None = None  # once an OpenAI export with a hosted job has finished
+    main_file: str = ""  # the export's main file (serve.sh, Modelfile, README.md) and its text
+    main_text: str = ""
 
 
 @dataclass(frozen=True)
 class WatchedParity:
     job: Job
     record: ParityRecord | None
-    report: dict[str, Any] | None
+    report: ParityReport | None
+
+
+class DeployJobExport(BaseModel):
+    id: str
+    adapter: str
+    target: str
+    folder: str  # not "path": API clients take such a dict for a file
+    zip: str | None
+    summary: dict[str, Any]
+
+
+class DeployJobParity(BaseModel):
+    verdict: str
+    agreement: float | None
+    message: str
+    causes: dict[str, int]
+    prompts: int
+
+
+class DeployJobStatus(BaseModel):
+    """An export's or a parity check's state, as the `deploy_job` API answers it (`to_dict()`)."""
+
+    job: str
+    kind: str
+    state: str
+    message: str | None
+    error: str | None
+    export: DeployJobExport | None = None
+    parity: DeployJobParity | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(
+            mode="json", exclude={k for k in ("export", "parity") if getattr(self, k) is None}
+        )
 
 
 @dataclass(frozen=True)
@@ -114,7 +167,20 @@ def deploy_overview(
 
 def _watched_export(store: Store, job_id: str | None) -> WatchedExport | None:
     job = find_job(store, job_id)
-    return None if job is None else WatchedExport(job, export_for_job(store, job.id))
+    if job is None:
+        return None
+    record = export_for_job(store, job.id)
+    hosted = (job.result or {}).get("hosted")
+    name, text = main_file(record) if record else ("", "")
+    outcome = HostedOutcome.model_validate(hosted) if hosted else None
+    return WatchedExport(job, record, outcome, name, text)
+
+
+def main_file(record: ExportRecord) -> tuple[str, str]:
+    """The export's main file (what a user runs or reads first) and its text ("" when it is not there)."""
+    name = MAIN_FILES.get(record.target, "README.md")
+    path = Path(record.path) / name
+    return name, path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 def _watched_parity(store: Store, job_id: str | None) -> WatchedParity | None:
@@ -128,32 +194,36 @@ def _watched_parity(store: Store, job_id: str | None) -> WatchedParity | None:
     return WatchedParity(job, record, report)
 
 
-def deploy_job_status(store: Store, workspace: Workspace, job_id: str) -> dict[str, Any]:
-    """An export's or a parity check's state as JSON; once finished, its record (or report summary).
+def deploy_job_status(store: Store, workspace: Workspace, job_id: str) -> DeployJobStatus:
+    """An export's or a parity check's state; once finished, its record (or report summary).
 
     Paths are relative to the workspace: an API answer names where things are, it does not serve them."""
     job = find_job(store, job_id)
     if job is None:
         raise KeyError(f"No job {job_id!r} in this workspace.")
-    status: dict[str, Any] = {"job": job.id, "kind": job.kind, "state": job.state, "message": job.message}
-    status["error"] = job.error
+    status = DeployJobStatus(job=job.id, kind=job.kind, state=job.state, message=job.message, error=job.error)
     export = export_for_job(store, job.id) if job.kind == "export" else None
     if export is not None:
-        status["export"] = {
-            "id": export.id,
-            "adapter": export.adapter_id,
-            "target": export.target,
-            "folder": _relative(
-                workspace, export.path
-            ),  # not "path": API clients take such a dict for a file
-            "zip": _relative(workspace, export.zip_path) if export.zip_path else None,
-            "summary": export.summary,
-        }
+        folder = _relative(workspace, export.path)
+        zip_path = _relative(workspace, export.zip_path) if export.zip_path else None
+        status.export = DeployJobExport(
+            id=export.id,
+            adapter=export.adapter_id,
+            target=export.target,
+            folder=folder,
+            zip=zip_path,
+            summary=export.summary,
+        )
     parity = _watched_parity(store, job.id) if job.kind == "parity" else None
     if parity is not None and parity.report is not None:
         report = parity.report
-        status["parity"] = {k: report[k] for k in ("verdict", "agreement", "message", "causes")}
-        status["parity"]["prompts"] = len(report["rows"])
+        status.parity = DeployJobParity(
+            verdict=report.verdict,
+            agreement=report.agreement,
+            message=report.message,
+            causes=report.causes,
+            prompts=len(report.rows),
+        )
     return status
 
 

@@ -1,6 +1,7 @@
 """Parity check: does the tutor answer the same on the serving stack as in the studio?
 
-    report = check_parity(store, ws, ParityConfig("tiny@local+tutor@v1+lora@v1", "http://127.0.0.1:8000/v1"))
+    config = ParityConfig(adapter_id="tiny@local+tutor@v1+lora@v1", server_url="http://127.0.0.1:8000/v1")
+    report = check_parity(store, ws, config)
     report.verdict      # "agree" | "close" | "drift" | "unreachable"
     report.rows         # per prompt: the studio's reply, the server's, agreement, the likely cause
 
@@ -15,8 +16,9 @@ part at the first word). Replies that part late are numerical noise (bf16 agains
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from core.compare.probes import load_probes
 from core.evaluate.testset import read_conversations
@@ -39,32 +41,56 @@ CAUSES = {
     "length": "One reply is the start of the other: they stopped at different lengths (max tokens or stop words).",
 }
 CLOSE_SHARE = 0.5  # "close": no structural cause, and at least this share of prompts agree exactly
+DEFAULT_SERVER_URL = "http://127.0.0.1:8000/v1"
+Verdict = Literal["agree", "close", "drift", "unreachable"]
 
 
-@dataclass(frozen=True)
-class ParityConfig:
-    adapter_id: str
-    server_url: str
-    served_model: str = ""  # the adapter's LoRA module name on the server (default: the adapter id)
-    api_key_env: str = ""
-    max_prompts: int = 12  # first student turns from the test split
-    include_probes: bool = True
-    max_new_tokens: int = 48
+class ParityConfig(BaseModel):
+    """One parity check. The field descriptions are the Deploy tab's help and the `export --check` flags' help."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    adapter_id: str = Field(description="The adapter whose export the server runs.")
+    server_url: str = Field(
+        description="The OpenAI-compatible server running the export (vLLM, Ollama), ending in /v1."
+    )
+    served_model: str = Field(
+        default="",
+        description="The adapter's name on the server: vLLM's --lora-modules name (the adapter id in the "
+        "export). Empty: the adapter id.",
+    )
+    api_key_env: str = Field(
+        default="", description="The NAME of the variable with the server's key; empty for a local server."
+    )
+    max_prompts: int = Field(
+        default=12,
+        description="Test conversations to send: the first student turns of the adapter's test split.",
+    )
+    include_probes: bool = Field(
+        default=True,
+        description="Also send the built-in probes (just tell me, rule-breaking, off-topic and frustrated "
+        "students).",
+    )
+    max_new_tokens: int = Field(
+        default=48, description="Longest reply to compare, in tokens (greedy decoding)."
+    )
 
     @property
     def model(self) -> str:
         return self.served_model.strip() or self.adapter_id
 
 
-@dataclass(frozen=True)
-class ParityPrompt:
+class ParityPrompt(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     id: str
-    source: str  # "test split" | "probe"
+    source: Literal["test split", "probe"]
     message: str
 
 
-@dataclass(frozen=True)
-class ParityRow:
+class ParityRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     prompt: ParityPrompt
     studio: str
     server: str
@@ -73,38 +99,59 @@ class ParityRow:
     cause: str | None  # a key of CAUSES when they differ
 
 
-@dataclass(frozen=True)
-class ParityReport:
-    adapter_id: str
-    server_url: str
-    served_model: str
-    verdict: str
-    rows: list[ParityRow] = field(default_factory=list)
+class ParityReport(BaseModel):
+    """A parity check's outcome; its JSON (the saved report, `export --check --json`) is `to_dict()`."""
+
+    model_config = ConfigDict(frozen=True, serialize_by_alias=True)
+
+    adapter_id: str = Field(
+        serialization_alias="adapter", validation_alias=AliasChoices("adapter", "adapter_id")
+    )
+    server_url: str = Field(
+        serialization_alias="server", validation_alias=AliasChoices("server", "server_url")
+    )
+    served_model: str = Field(
+        serialization_alias="model", validation_alias=AliasChoices("model", "served_model")
+    )
+    verdict: Verdict
+    agreement: float | None = None
     message: str = ""
+    causes: dict[str, int] = Field(default_factory=dict)
+    rows: list[ParityRow] = Field(default_factory=list)
 
-    @property
-    def agreement(self) -> float | None:
-        return sum(r.agree for r in self.rows) / len(self.rows) if self.rows else None
-
-    @property
-    def causes(self) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for row in self.rows:
-            if row.cause:
-                found[row.cause] = found.get(row.cause, 0) + 1
-        return dict(sorted(found.items(), key=lambda kv: -kv[1]))
+    @classmethod
+    def of(
+        cls,
+        adapter_id: str,
+        server_url: str,
+        served_model: str,
+        verdict: Verdict,
+        rows: list[ParityRow],
+        message: str = "",
+    ) -> ParityReport:
+        """A report whose agreement and causes are counted from `rows`."""
+        return cls(
+            adapter_id=adapter_id,
+            server_url=server_url,
+            served_model=served_model,
+            verdict=verdict,
+            agreement=sum(r.agree for r in rows) / len(rows) if rows else None,
+            message=message,
+            causes=count_causes(rows),
+            rows=rows,
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "adapter": self.adapter_id,
-            "server": self.server_url,
-            "model": self.served_model,
-            "verdict": self.verdict,
-            "agreement": self.agreement,
-            "message": self.message,
-            "causes": self.causes,
-            "rows": [asdict(row) for row in self.rows],
-        }
+        return self.model_dump(mode="json", by_alias=True)
+
+
+def count_causes(rows: list[ParityRow]) -> dict[str, int]:
+    """How many rows each cause explains, most frequent first."""
+    found: dict[str, int] = {}
+    for row in rows:
+        if row.cause:
+            found[row.cause] = found.get(row.cause, 0) + 1
+    return dict(sorted(found.items(), key=lambda kv: -kv[1]))
 
 
 def parity_prompts(
@@ -119,9 +166,11 @@ def parity_prompts(
             first = next((m["content"] for m in messages if m["role"] == "user"), "")
             if first and first not in seen and len(seen) < max_prompts:
                 seen.add(first)
-                prompts.append(ParityPrompt(f"test:{index}", "test split", first))
+                prompts.append(ParityPrompt(id=f"test:{index}", source="test split", message=first))
     if include_probes:
-        prompts += [ParityPrompt(f"probe:{p.id}", "probe", p.message) for p in load_probes()]
+        prompts += [
+            ParityPrompt(id=f"probe:{p.id}", source="probe", message=p.message) for p in load_probes()
+        ]
     return prompts
 
 
@@ -151,7 +200,7 @@ def compare_replies(prompt: ParityPrompt, studio: list[str], server: str) -> Par
     server = server.strip()
     shared = shared_words(adapter_reply, server)
     if server == adapter_reply:
-        return ParityRow(prompt, adapter_reply, server, True, shared, None)
+        return _row(prompt, adapter_reply, server, shared, None)
     if server == base_reply and base_reply != adapter_reply:
         cause = "no_adapter"
     elif server == prompted_reply and prompted_reply != adapter_reply:
@@ -162,7 +211,13 @@ def compare_replies(prompt: ParityPrompt, studio: list[str], server: str) -> Par
         cause = "length"
     else:
         cause = "numeric"
-    return ParityRow(prompt, adapter_reply, server, False, shared, cause)
+    return _row(prompt, adapter_reply, server, shared, cause)
+
+
+def _row(prompt: ParityPrompt, studio: str, server: str, shared: int, cause: str | None) -> ParityRow:
+    return ParityRow(
+        prompt=prompt, studio=studio, server=server, agree=cause is None, shared_words=shared, cause=cause
+    )
 
 
 def shared_words(a: str, b: str) -> int:
@@ -174,7 +229,7 @@ def shared_words(a: str, b: str) -> int:
     return count
 
 
-def verdict_of(rows: list[ParityRow]) -> tuple[str, str]:
+def verdict_of(rows: list[ParityRow]) -> tuple[Verdict, str]:
     if not rows:
         return "drift", "No prompt was checked."
     agreeing = sum(r.agree for r in rows)

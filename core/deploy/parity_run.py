@@ -1,6 +1,6 @@
 """Run a parity check: in-process (the CLI), or as a background job the Deploy tab follows.
 
-    report = check_parity(store, ws, ParityConfig(adapter_id, "http://127.0.0.1:8000/v1"))
+    report = check_parity(store, ws, ParityConfig(adapter_id=adapter_id, server_url="http://127.0.0.1:8000/v1"))
     job = submit_parity(store, ws, config)          # loads the model in the job: GPU queue
     saved = save_parity(store, ws, report, job_id)  # exports/parity/<id>.json + a parity_checks row
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +57,7 @@ def check_parity(
     try:
         problem = server_problem(server, config.model)
         if problem:
-            return ParityReport(adapter.id, config.server_url, config.model, "unreachable", [], problem)
+            return ParityReport.of(adapter.id, config.server_url, config.model, "unreachable", [], problem)
         return _compare(store, workspace, config, adapter, server, studio, progress, should_stop)
     finally:
         server.close()
@@ -95,7 +94,7 @@ def _compare(
     verdict, message = verdict_of(rows)
     if len(rows) < len(prompts):
         message = f"Stopped after {len(rows)} of {len(prompts)} prompts. {message}"
-    return ParityReport(adapter.id, config.server_url, config.model, verdict, rows, message)
+    return ParityReport.of(adapter.id, config.server_url, config.model, verdict, rows, message)
 
 
 def _server_reply(server: OpenAICompatibleBackend, message: str, generation: GenerationConfig) -> str:
@@ -145,8 +144,8 @@ def save_parity(
     return check_id, path
 
 
-def read_parity_report(path: str | Path) -> dict[str, Any]:
-    return dict(json.loads(Path(path).read_text(encoding="utf-8")))
+def read_parity_report(path: str | Path) -> ParityReport:
+    return ParityReport.model_validate_json(Path(path).read_text(encoding="utf-8"))
 
 
 def submit_parity(store: Store, workspace: Workspace, config: ParityConfig) -> Job:
@@ -161,14 +160,14 @@ def submit_parity(store: Store, workspace: Workspace, config: ParityConfig) -> J
         kind="parity",
         title=f"Parity check of {config.adapter_id} against {config.server_url}",
         target="core.deploy.parity_run:parity_job",
-        params={"config": asdict(config)},
+        params={"config": config.model_dump(mode="json")},
         resource=GPU,
         grace_s=30.0,
     )
 
 
 def parity_job(ctx: JobContext) -> dict[str, Any]:
-    config = ParityConfig(**ctx.params["config"])
+    config = ParityConfig.model_validate(ctx.params["config"])
     ctx.progress(0, None, "Loading the studio's model and asking the server what it serves")
     report = check_parity(
         ctx.store, ctx.workspace, config, progress=ctx.progress, should_stop=ctx.should_stop

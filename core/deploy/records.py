@@ -12,7 +12,21 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from core.store import Store, from_json, new_id, now, to_json
+
+
+class ExportSummary(BaseModel):
+    """The typed view of an export row's `summary` (sizes, commands, a hosted job's latest status)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    files: int = 0
+    bytes: int = 0
+    commands: dict[str, str] = Field(default_factory=dict)
+    hosted_status: str | None = None
+    fine_tuned_model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -26,6 +40,10 @@ class ExportRecord:
     summary: dict[str, Any]
     created_at: float
     updated_at: float
+
+    @property
+    def details(self) -> ExportSummary:
+        return ExportSummary.model_validate(self.summary)
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,9 @@ def test_the_exported_serve_sh_runs_on_vllm_and_answers_like_the_studio(
         )
     try:
         wait_for_model(server, adapter_id, log)
-        config = ParityConfig(adapter_id, f"http://127.0.0.1:{PORT}/v1", max_prompts=6, max_new_tokens=24)
+        config = ParityConfig(
+            adapter_id=adapter_id, server_url=f"http://127.0.0.1:{PORT}/v1", max_prompts=6, max_new_tokens=24
+        )
         # As a teacher runs it: the studio decodes in fp32 on a CPU, vLLM in bf16 (it downcasts fp32).
         default = check_parity(store, workspace, config)
         _show("studio fp32", default)

@@ -1,18 +1,17 @@
 """Pure formatting for the Deploy tab: adapters, export jobs, exports and parity reports in, HTML / markdown /
-DataFrames out. No gradio, no file I/O beyond reading the export's own small text files for the preview."""
+DataFrames out. No gradio, no I/O."""
 
 from __future__ import annotations
 
 import html
 import time
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from core.deploy.exports import TARGET_LABELS
-from core.deploy.overview import AdapterSummary, WatchedExport, WatchedParity
-from core.deploy.records import ExportRecord, ParityRecord
+from core.deploy.overview import AdapterSummary, DeployOverview, WatchedExport, WatchedParity
+from core.deploy.parity import ParityReport
+from core.deploy.records import ExportRecord, ExportSummary, ParityRecord
 from core.jobs import Job
 from core.train.records import Adapter
 from studio.display import STATE_LABELS, format_bytes
@@ -23,15 +22,12 @@ VERDICT_TEXT = {
     "drift": ("ts-badge-failed", "Drift: serving answers differently"),
     "unreachable": ("ts-badge-failed", "Could not check the server"),
 }
-PREVIEW_FILES = {
-    "vllm": ("serve.sh", "shell"),
-    "ollama": ("Modelfile", None),
-    "merged": ("README.md", "markdown"),
-}
+PREVIEW_LANGUAGES = {"serve.sh": "shell", "Modelfile": None, "README.md": "markdown"}
+PREVIEW_LABEL = "The main file of the export"
 EXPORT_COLUMNS = ["When", "Adapter", "Target", "Folder", "Size", "Hosted job"]
 CHECK_COLUMNS = ["When", "Adapter", "Server", "Model", "Verdict", "Identical"]
 ROW_COLUMNS = ["Same?", "Likely cause", "Prompt", "Studio says", "Server says", "From"]
-ROW_WIDTHS = ["7%", "13%", "28%", "22%", "22%", "8%"]
+ROW_WIDTHS: list[str | int] = ["7%", "13%", "28%", "22%", "22%", "8%"]
 SOURCES = ("test split", "probe")
 OUTCOMES = ("identical", "different")
 CAUSE_LABELS = {
@@ -45,6 +41,29 @@ CAUSE_LABELS = {
 
 def adapter_choices(adapters: list[Adapter]) -> list[tuple[str, str]]:
     return [(f"{a.id} ({a.method.upper()})", a.id) for a in adapters]
+
+
+def picked_adapter(adapters: list[Adapter], current: str | None) -> str | None:
+    """Keep the user's pick while it exists; else the newest adapter (the first listed)."""
+    ids = [a.id for a in adapters]
+    return current if current in ids else (ids[0] if ids else None)
+
+
+def change_keys(overview: DeployOverview) -> dict[str, str]:
+    """One key per section of the tab: a section is redrawn only when its key changes (poll after poll)."""
+    return {
+        "adapters": str([a.id for a in overview.adapters]),
+        "export": export_key(overview.export),
+        "parity": str(overview.parity.record.id if overview.parity and overview.parity.record else None),
+        "history": str([(r.id, r.updated_at) for r in overview.exports] + [c.id for c in overview.checks]),
+    }
+
+
+def export_key(watched: WatchedExport | None) -> str:
+    """Changes when the watched export's record appears or moves on (a hosted job's status while followed)."""
+    if watched is None or watched.record is None:
+        return "none"
+    return f"{watched.record.id}:{watched.record.updated_at}:{watched.job.state}"
 
 
 def lineage_markdown(summary: AdapterSummary | None) -> str:
@@ -89,32 +108,27 @@ def job_html(job: Job | None, element: str, idle: str) -> str:
 def export_result_markdown(watched: WatchedExport | None) -> str:
     if watched is None or watched.record is None:
         return ""
-    record, result = watched.record, watched.job.result or {}
-    commands = record.summary.get("commands") or {}
-    lines = [
-        f"✓ Exported **{record.adapter_id}** for {TARGET_LABELS.get(record.target, record.target)} to `{record.path}`."
-    ]
-    for name, command in commands.items():
+    record, details = watched.record, watched.record.details
+    target = TARGET_LABELS.get(record.target, record.target)
+    lines = [f"✓ Exported **{record.adapter_id}** for {target} to `{record.path}`."]
+    for name, command in details.commands.items():
         if name in ("serve", "create", "run", "kubernetes", "load"):
             lines.append(f"- {name}: `{command.splitlines()[0]}{' …' if chr(10) in command else ''}`")
-    hosted = result.get("hosted") or {}
-    if hosted:
-        lines.append(f"- Hosted fine-tuning: {hosted.get('message')}")
-    elif record.summary.get("hosted_status"):
-        lines.append(f"- Hosted fine-tuning: {record.summary['hosted_status']}")
+    if watched.hosted is not None:
+        lines.append(f"- Hosted fine-tuning: {watched.hosted.message}")
+    elif details.hosted_status:
+        lines.append(f"- Hosted fine-tuning: {details.hosted_status}")
     if not record.zip_path:
         lines.append("- Too big to download in the browser: copy the folder above.")
     return "\n".join(lines)
 
 
-def preview(record: ExportRecord | None) -> tuple[str, str | None, str]:
+def preview(watched: WatchedExport | None) -> tuple[str, str | None, str]:
     """(text, language, label) of the export's main file."""
-    if record is None:
-        return "", None, "The main file of the export"
-    name, language = PREVIEW_FILES.get(record.target, ("README.md", "markdown"))
-    path = Path(record.path) / name
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    return text, language, f"{name} (in the download)"
+    if watched is None or watched.record is None:
+        return "", None, PREVIEW_LABEL
+    name = watched.main_file
+    return watched.main_text, PREVIEW_LANGUAGES.get(name, "markdown"), f"{name} (in the download)"
 
 
 def exports_frame(records: list[ExportRecord]) -> pd.DataFrame:
@@ -124,8 +138,8 @@ def exports_frame(records: list[ExportRecord]) -> pd.DataFrame:
             r.adapter_id,
             TARGET_LABELS.get(r.target, r.target),
             r.path,
-            format_bytes(r.summary.get("bytes") or 0),
-            _hosted(r.summary),
+            format_bytes(r.details.bytes),
+            _hosted(r.details),
         ]
         for r in records
     ]
@@ -151,36 +165,35 @@ def verdict_html(watched: WatchedParity | None) -> str:
     report = watched.report if watched else None
     if not report:
         return ""
-    css, title = VERDICT_TEXT.get(report["verdict"], ("", report["verdict"]))
-    agreement = "" if report.get("agreement") is None else f" · {report['agreement']:.0%} identical"
+    css, title = VERDICT_TEXT.get(report.verdict, ("", report.verdict))
+    agreement = "" if report.agreement is None else f" · {report.agreement:.0%} identical"
     return (
         f'<div id="deploy-parity-verdict-body"><span class="ts-badge {css}">{html.escape(title)}</span>'
-        f"{agreement}<p>{html.escape(report.get('message', ''))}</p></div>"
+        f"{agreement}<p>{html.escape(report.message)}</p></div>"
     )
 
 
-def parity_rows_frame(report: dict[str, Any] | None) -> pd.DataFrame:
-    rows = []
-    for row in (report or {}).get("rows", []):
-        rows.append(
-            [
-                "yes" if row["agree"] else "no",
-                CAUSE_LABELS.get(row["cause"] or "", ""),
-                row["prompt"]["message"][:160],
-                row["studio"][:240],
-                row["server"][:240],
-                row["prompt"]["source"],
-            ]
-        )
+def parity_rows_frame(report: ParityReport | None) -> pd.DataFrame:
+    rows = [
+        [
+            "yes" if row.agree else "no",
+            CAUSE_LABELS.get(row.cause or "", ""),
+            row.prompt.message[:160],
+            row.studio[:240],
+            row.server[:240],
+            row.prompt.source,
+        ]
+        for row in (report.rows if report else [])
+    ]
     return pd.DataFrame(rows, columns=ROW_COLUMNS)
 
 
-def parity_plot_frame(report: dict[str, Any] | None) -> pd.DataFrame:
+def parity_plot_frame(report: ParityReport | None) -> pd.DataFrame:
     """Replies per prompt source, identical or not: one glance says where serving drifts."""
     # Every source and outcome, even at zero: the plot fixes its legend and colours from the first frame.
     counts = {(source, outcome): 0 for source in SOURCES for outcome in OUTCOMES}
-    for row in (report or {}).get("rows", []):
-        key = (row["prompt"]["source"], "identical" if row["agree"] else "different")
+    for row in report.rows if report else []:
+        key = (row.prompt.source, "identical" if row.agree else "different")
         counts[key] = counts.get(key, 0) + 1
     rows = [{"prompts": source, "replies": outcome, "count": n} for (source, outcome), n in counts.items()]
     return pd.DataFrame(rows, columns=["prompts", "replies", "count"]).astype(
@@ -192,9 +205,9 @@ def _when(stamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
 
 
-def _hosted(summary: dict[str, Any]) -> str:
-    status = summary.get("hosted_status")
+def _hosted(details: ExportSummary) -> str:
+    status = details.hosted_status
     if not status:
         return ""
-    model = summary.get("fine_tuned_model")
+    model = details.fine_tuned_model
     return f"{status}: {model}" if model else str(status)

@@ -2,33 +2,28 @@
 GENERATOR feature flag), as a merged model, for Ollama, or as data for hosted fine-tuning (uploaded and
 followed when an API key variable is set); download the result; then check that a running server answers
 like the studio (parity). Exports and checks run as background jobs; each handler calls one core function
-(core/deploy) and formats with studio/tabs/deploy/display.py."""
+(core/deploy) and formats with studio/tabs/deploy/display.py. The widgets are studio/tabs/deploy/layout.py's
+DeployWidgets."""
 
 from __future__ import annotations
 
 from functools import partial
-from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
+from pydantic import ValidationError
 
-from core.deploy.export_openai import DEFAULT_API, HostedConfig
+from core.deploy.export_openai import HostedConfig
 from core.deploy.exports import ExportOptions, submit_export
-from core.deploy.k8s import DEFAULT_IMAGE
-from core.deploy.overview import NOTHING_TO_DEPLOY, adapter_summary, deploy_job_status, deploy_overview
+from core.deploy.overview import DeployOverview, adapter_summary, deploy_job_status, deploy_overview
 from core.deploy.parity import ParityConfig
 from core.deploy.parity_run import submit_parity
 from core.deploy.subject import ExportError
 from studio.context import AppContext
 from studio.tabs.deploy import display as show
-from studio.tabs.deploy import layout
+from studio.tabs.deploy.layout import DeployWidgets, build_layout
 
 POLL_SECONDS = 2.0
-INTRO = (
-    "Put the tutor where students are. **Export** an adapter for the server you use (the studio writes every "
-    "file and the exact commands), then **check** that the running server answers exactly like the studio "
-    "before switching students over."
-)
 
 
 def describe(ctx: AppContext, adapter_id: str | None) -> tuple[str, str]:
@@ -41,19 +36,40 @@ def set_target(target: str) -> tuple[Any, Any, Any]:
     return tuple(gr.update(visible=target == name) for name in ("vllm", "ollama", "openai"))  # type: ignore[return-value]
 
 
+def export_options(
+    volume: str | None,
+    namespace: str | None,
+    image: str | None,
+    ollama_mode: str | None,
+    hosted_on: bool,
+    api_base: str | None,
+    key_env: str | None,
+    model: str | None,
+    suffix: str | None,
+) -> ExportOptions:
+    """The form's values as ExportOptions: a blank box takes the option's default (the key and model stay
+    blank, so the hosted check names them)."""
+    hosted = None
+    if hosted_on:
+        fields = _given(api_base=api_base, suffix=suffix) | {
+            "api_key_env": key_env or "",
+            "model": model or "",
+        }
+        hosted = HostedConfig.model_validate(fields)
+    given = _given(volume=volume, namespace=namespace, image=image, ollama_mode=ollama_mode)
+    return ExportOptions.model_validate(given | {"hosted": hosted})
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value not in ("", None)}
+
+
 def export(ctx: AppContext, adapter_id: str | None, target: str, *values: Any) -> tuple[str, str]:
     if not adapter_id:
         raise gr.Error("Pick an adapter first (the Train tab makes them).")
-    volume, namespace, image, ollama_mode, hosted_on, api_base, key_env, model, suffix = values
-    hosted = (
-        HostedConfig(api_base or DEFAULT_API, key_env or "", model or "", suffix or "tutor")
-        if hosted_on
-        else None
-    )
-    options = ExportOptions(volume, image or DEFAULT_IMAGE, namespace or "tutor-studio", ollama_mode, hosted)
     try:
-        job = submit_export(ctx.store, ctx.workspace, adapter_id, target, options)
-    except ExportError as exc:
+        job = submit_export(ctx.store, ctx.workspace, adapter_id, target, export_options(*values))
+    except (ExportError, ValidationError) as exc:
         raise gr.Error(str(exc)) from exc
     where = " It waits for the GPU queue (it loads the model)." if job.resource else ""
     return f"Started the export as job `{job.id}`.{where} Progress shows below and in the Jobs panel.", job.id
@@ -64,12 +80,17 @@ def check(
 ) -> tuple[str, str]:
     if not adapter_id:
         raise gr.Error("Pick an adapter first.")
-    config = ParityConfig(
-        adapter_id, (url or "").strip(), model or "", key_env or "", int(prompts), bool(probes)
-    )
     try:
+        config = ParityConfig(
+            adapter_id=adapter_id,
+            server_url=(url or "").strip(),
+            served_model=model or "",
+            api_key_env=key_env or "",
+            max_prompts=int(prompts),
+            include_probes=bool(probes),
+        )
         job = submit_parity(ctx.store, ctx.workspace, config)
-    except ExportError as exc:
+    except (ExportError, ValidationError) as exc:
         raise gr.Error(str(exc)) from exc
     return f"Started the parity check as job `{job.id}`; its report shows below when it is done.", job.id
 
@@ -77,21 +98,12 @@ def check(
 def poll(
     ctx: AppContext, export_job: str | None, parity_job: str | None, adapter: str | None, seen: dict
 ) -> tuple[Any, ...]:
+    """Every section of the tab from one overview; a section whose key did not change is skipped."""
     overview = deploy_overview(ctx.store, ctx.workspace, export_job, parity_job)
-    seen = dict(seen or {})
-    keys = {
-        "adapters": str([a.id for a in overview.adapters]),
-        "export": _export_key(overview),
-        "parity": str(overview.parity.record.id if overview.parity and overview.parity.record else None),
-        "history": str([(r.id, r.updated_at) for r in overview.exports] + [c.id for c in overview.checks]),
-    }
-    changed = {name: seen.get(name) != key for name, key in keys.items()}
-    choices = show.adapter_choices(overview.adapters)
-    pick = adapter if adapter in [a.id for a in overview.adapters] else (choices[0][1] if choices else None)
+    keys = show.change_keys(overview)
+    changed = {name: (seen or {}).get(name) != key for name, key in keys.items()}
     return (
-        gr.update(visible=overview.empty),
-        gr.update(visible=not overview.empty),
-        gr.update(choices=choices, value=pick) if changed["adapters"] else gr.skip(),
+        *_adapter_outputs(overview, adapter, changed["adapters"]),
         show.job_html(
             overview.export.job if overview.export else None, "deploy-export-job", "No export yet."
         ),
@@ -104,17 +116,19 @@ def poll(
     )
 
 
-def _export_key(overview: Any) -> str:
-    """Changes when the watched export's record appears or moves on (a hosted job's status while followed)."""
-    watched = overview.export
-    if watched is None or watched.record is None:
-        return "none"
-    return f"{watched.record.id}:{watched.record.updated_at}:{watched.job.state}"
+def _adapter_outputs(overview: DeployOverview, adapter: str | None, changed: bool) -> tuple[Any, Any, Any]:
+    choices = show.adapter_choices(overview.adapters)
+    pick = show.picked_adapter(overview.adapters, adapter)
+    return (
+        gr.update(visible=overview.empty),
+        gr.update(visible=not overview.empty),
+        gr.update(choices=choices, value=pick) if changed else gr.skip(),
+    )
 
 
-def _export_outputs(overview: Any) -> tuple[Any, Any, Any]:
+def _export_outputs(overview: DeployOverview) -> tuple[Any, Any, Any]:
     record = overview.export.record if overview.export else None
-    text, language, label = show.preview(record)
+    text, language, label = show.preview(overview.export)
     zip_path = record.zip_path if record else None
     return (
         show.export_result_markdown(overview.export),
@@ -123,7 +137,7 @@ def _export_outputs(overview: Any) -> tuple[Any, Any, Any]:
     )
 
 
-def _parity_outputs(overview: Any) -> tuple[Any, Any, Any]:
+def _parity_outputs(overview: DeployOverview) -> tuple[Any, Any, Any]:
     report = overview.parity.report if overview.parity else None
     return (
         show.verdict_html(overview.parity),
@@ -132,48 +146,27 @@ def _parity_outputs(overview: Any) -> tuple[Any, Any, Any]:
     )
 
 
+def job_status(ctx: AppContext, job_id: str) -> dict[str, Any]:
+    """An export's or a parity check's state; once finished, its folder, zip and commands (or its verdict)."""
+    try:
+        return deploy_job_status(ctx.store, ctx.workspace, job_id).to_dict()
+    except KeyError as exc:
+        raise gr.Error(str(exc.args[0])) from exc
+
+
 def build(ctx: AppContext) -> None:
-    gr.Markdown(INTRO)
-    ui = SimpleNamespace()
-    empty = deploy_overview(ctx.store, ctx.workspace).empty
-    ui.empty = gr.HTML(f"<p class='ts-empty'>{NOTHING_TO_DEPLOY}</p>", visible=empty, elem_id="deploy-empty")
-    with gr.Column(visible=not empty) as ui.main:
-        with gr.Row(equal_height=False):
-            ui.adapter = gr.Dropdown(
-                label="Adapter to ship",
-                choices=[],
-                allow_custom_value=True,  # adapters trained after the page loaded arrive with the poll
-                info="A trained tutor; preference-tuned ones (DPO/ORPO) ship together with their SFT parent.",
-                scale=2,
-                elem_id="deploy-adapter",
-            )
-            ui.lineage = gr.Markdown(elem_id="deploy-lineage")
-        layout.export_section(ui)
-        layout.parity_section(ui)
-        layout.history_section(ui)
-    ui.export_job, ui.parity_job, ui.seen = gr.State(None), gr.State(None), gr.State({})
+    ui = build_layout(empty=deploy_overview(ctx.store, ctx.workspace).empty)
     _wire(ctx, ui)
 
 
-def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
+def _wire(ctx: AppContext, ui: DeployWidgets) -> None:
     ui.target.change(
         set_target, [ui.target], [ui.vllm_box, ui.ollama_box, ui.openai_box], show_progress="hidden"
     )
     ui.adapter.change(partial(describe, ctx), [ui.adapter], [ui.lineage, ui.served], show_progress="hidden")
-    options = [
-        ui.volume,
-        ui.namespace,
-        ui.image,
-        ui.ollama_mode,
-        ui.hosted,
-        ui.api_base,
-        ui.key_env,
-        ui.hosted_model,
-        ui.suffix,
-    ]
     ui.export.click(
         partial(export, ctx),
-        [ui.adapter, ui.target, *options],
+        [ui.adapter, ui.target, *ui.export_options],
         [ui.notice, ui.export_job],
         api_name="deploy_export",
     )
@@ -181,21 +174,22 @@ def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
     ui.run_check.click(
         partial(check, ctx), check_inputs, [ui.parity_notice, ui.parity_job], api_name="deploy_check"
     )
-    outputs = [ui.empty, ui.main, ui.adapter, ui.export_progress, ui.export_result, ui.download, ui.preview]
-    outputs += [ui.parity_progress, ui.verdict, ui.plot, ui.rows, ui.exports, ui.checks, ui.seen]
-    watch = {"inputs": [ui.export_job, ui.parity_job, ui.adapter, ui.seen], "outputs": outputs}
-    refresh = partial(poll, ctx)
-    gr.Timer(POLL_SECONDS).tick(
-        refresh, **watch, show_progress="hidden", queue=False, api_visibility="private"
-    )
-    for state in (ui.export_job, ui.parity_job):
-        state.change(refresh, **watch, show_progress="hidden", api_visibility="private")
+    _wire_poll(ctx, ui)
 
     def deploy_job(job_id: str) -> dict[str, Any]:
         """An export's or a parity check's state; once finished, its folder, zip and commands (or its verdict)."""
-        try:
-            return deploy_job_status(ctx.store, ctx.workspace, job_id)
-        except KeyError as exc:
-            raise gr.Error(str(exc.args[0])) from exc
+        return job_status(ctx, job_id)
 
     gr.api(deploy_job, api_name="deploy_job")
+
+
+def _wire_poll(ctx: AppContext, ui: DeployWidgets) -> None:
+    outputs = [ui.empty, ui.main, ui.adapter, ui.export_progress, ui.export_result, ui.download, ui.preview]
+    outputs += [ui.parity_progress, ui.verdict, ui.plot, ui.rows, ui.exports, ui.checks, ui.seen]
+    inputs = [ui.export_job, ui.parity_job, ui.adapter, ui.seen]
+    refresh = partial(poll, ctx)
+    gr.Timer(POLL_SECONDS).tick(
+        refresh, inputs, outputs, show_progress="hidden", queue=False, api_visibility="private"
+    )
+    for state in (ui.export_job, ui.parity_job):
+        state.change(refresh, inputs, outputs, show_progress="hidden", api_visibility="private")

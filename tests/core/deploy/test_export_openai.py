@@ -34,7 +34,9 @@ class Following:
 
 
 def hosted(server: OpenAITestServer) -> HostedConfig:
-    return HostedConfig(server.base_url, KEY_ENV, "gpt-test-mini", "tutor", poll_s=0.01)
+    return HostedConfig(
+        api_base=server.base_url, api_key_env=KEY_ENV, model="gpt-test-mini", suffix="tutor", poll_s=0.01
+    )
 
 
 def lines(path: Path) -> list[dict]:
@@ -120,7 +122,7 @@ def test_a_wrong_key_or_a_missing_variable_says_how_to_fix_it(
     with pytest.raises(ExportError, match=f"{KEY_ENV} is not set"):
         hosted(openai_server).checked()
     with pytest.raises(ExportError, match="NAME of an environment variable"):
-        HostedConfig(openai_server.base_url, "sk-123 oops").checked()
+        HostedConfig(api_base=openai_server.base_url, api_key_env="sk-123 oops").checked()
     monkeypatch.setenv(KEY_ENV, "sk-wrong")
     openai_server.api_key = "sk-right"
     report = export_for_download(shipping.store, shipping.workspace, shipping.sft_id, "openai")

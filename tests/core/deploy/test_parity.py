@@ -60,7 +60,7 @@ def test_a_server_that_answers_like_the_studio_agrees(
     assert body["model"] == shipping.sft_id and body["temperature"] == 0
     assert [m["role"] for m in body["messages"]] == ["user"]  # no system prompt is sent
     check_id, path = save_parity(shipping.store, shipping.workspace, report, None)
-    assert read_parity_report(path)["verdict"] == "agree"
+    assert read_parity_report(path).verdict == "agree"
     assert list_parity_checks(shipping.store)[0].id == check_id
 
 
@@ -128,6 +128,6 @@ def test_an_unreachable_or_unserved_model_is_said_plainly(
         shipping.store, shipping.workspace, config(shipping, openai_server), studio=tiny_backend
     )
     assert report.verdict == "unreachable" and f"--lora-modules {shipping.sft_id}=PATH" in report.message
-    down = ParityConfig(shipping.sft_id, "http://127.0.0.1:9/v1")
+    down = ParityConfig(adapter_id=shipping.sft_id, server_url="http://127.0.0.1:9/v1")
     report = check_parity(shipping.store, shipping.workspace, down, studio=tiny_backend)
     assert report.verdict == "unreachable" and "is the server running" in report.message
