@@ -29,7 +29,7 @@ from core.review.query import ExampleQuery
 from core.review.records import SPLITS, list_datasets
 from core.review.split import SplitFractions
 from core.review.tokens import token_counter
-from core.review.validation import ConversationError, ValidationRules, validate_file
+from core.review.validation import ConversationError, ValidationIssue, ValidationRules, validate_file
 from core.review.versions import BuiltDataset, DatasetListing, manifest_summary
 from core.train.pairs import SOURCES
 from core.train.pairs_build import DEFAULT_NAME as PREFERENCE_NAME
@@ -150,8 +150,8 @@ def _friendly(handler: Handler) -> Handler:
     return run
 
 
-def _issue_lines(errors: list[dict[str, Any]]) -> list[str]:
-    lines = [f"  line {e['line']}: [{e['category']}] {e['message']}" for e in errors[:SHOWN_ERRORS]]
+def _issue_lines(errors: list[ValidationIssue]) -> list[str]:
+    lines = [f"  line {e.line}: [{e.category}] {e.message}" for e in errors[:SHOWN_ERRORS]]
     if len(errors) > SHOWN_ERRORS:
         lines.append(f"  ... and {len(errors) - SHOWN_ERRORS} more (use --json for all)")
     return lines
@@ -165,7 +165,7 @@ def run_validate(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     text = "\n".join(
         [
             f"{report.valid} valid, {report.invalid} invalid line(s) in {args.file}",
-            *_issue_lines(data["errors"]),
+            *_issue_lines(report.errors),
         ]
     )
     if report.empty:
@@ -187,7 +187,7 @@ def run_import(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     data = report.to_dict()
     empty = not (report.imported or report.duplicates or report.invalid)
     failed = bool(report.invalid and not args.skip_invalid) or (report.imported == 0 and report.invalid > 0)
-    text = "\n".join([report.message_for(SKIP_ON_COMMAND_LINE), *_issue_lines(data["errors"])])
+    text = "\n".join([report.message_for(SKIP_ON_COMMAND_LINE), *_issue_lines(report.errors)])
     return CommandResult(data, text, exit_code=1 if failed or empty else 0)
 
 

@@ -149,9 +149,13 @@ def revealed_title(outcome: VoteOutcome, position: int) -> str:
 
 
 def revealed_usage(outcome: VoteOutcome, position: int) -> str:
-    comparison = outcome.comparison
-    data = comparison.usage[comparison.shown_order[position]] if comparison.usage else {}
-    return usage_line(Usage(**data)) if data else ""
+    usage = outcome.comparison.usage_shown_at(position)
+    return usage_line(usage) if usage is not None else ""
+
+
+def vote_choices(columns: Sequence[ColumnReply | None]) -> list[tuple[str, str]]:
+    """The vote's choices: one per filled column, by its blind letter."""
+    return [(f"Tutor {position_label(i)}", position_label(i)) for i, c in enumerate(columns) if c is not None]
 
 
 def leaderboard_summary(board: Leaderboard) -> str:

@@ -1,8 +1,10 @@
 """The Compare tab: one student message to three tutors side by side (base | prompted | adapter),
 streamed at once, with token costs, scenario buttons, blind votes and a leaderboard.
 
-Each handler reads widgets, calls one function of core/compare or core/compare, and formats its answer
-with studio/tabs/compare/display.py. The model is shared by every browser session (ctx.chat_backends).
+`build(ctx)` reads where the layout starts from core, lays the tab out (studio/tabs/compare/layout.py's
+CompareWidgets) and wires it. Each handler reads those widgets, calls one function of core/compare,
+and formats its answer with studio/tabs/compare/display.py. The model is shared by every browser
+session (ctx.chat_backends).
 """
 
 from __future__ import annotations
@@ -10,32 +12,26 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from functools import partial
-from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
 
 from core.compare.backends import ServingConfig, ServingError, answering_model, load_serving
-from core.compare.blind import (
-    VoteError,
-    browser_state_secret,
-    cast_vote,
-    new_browser_id,
-    position_label,
-    voter_id,
-)
+from core.compare.blind import VoteError, browser_state_secret, cast_vote, new_browser_id, voter_id
+from core.compare.leaderboard import leaderboard
 from core.compare.savings import token_savings
 from core.compare.scenarios import ScenarioError, pick_scenario
 from core.compare.session import CompareError, RoundRequest, RoundSnapshot, stream_round
 from core.compare.variants import default_column_keys, variant_options
+from core.deploy.vllm import served_model_name
 from core.inference.backend import GenerationConfig
 from studio.context import AppContext
 from studio.tabs.compare import display as show
-from studio.tabs.compare import layout
-from studio.tabs.compare import leaderboard as compare_leaderboard
-from studio.tabs.compare import serving as compare_serving
+from studio.tabs.compare.layout import COLUMNS, CompareStart, CompareWidgets, build_layout
+from studio.tabs.compare import leaderboard_handlers as board
+from studio.tabs.compare import serving_handlers as serving
+from studio.tabs.compare.serving_handlers import vllm_command
 
-COLUMNS = 3
 CHOICES_POLL_SECONDS = 5.0
 INTRO = (
     "Send the same student message to several tutors at once: the **base model** as it is, the base model "
@@ -44,8 +40,34 @@ INTRO = (
 )
 
 
-def bind(fn: Callable[..., Any], ctx: AppContext) -> Callable[..., Any]:
-    """Like functools.partial(fn, ctx), but gradio still sees fn's `request: gr.Request` parameter.
+def build(ctx: AppContext) -> None:
+    gr.Markdown(INTRO)
+    w = build_layout(starting_point(ctx))
+    wire(ctx, w)
+
+
+def starting_point(ctx: AppContext) -> CompareStart:
+    """What the layout starts with: the columns' tutors, the serving settings, the leaderboard so far."""
+    keys = default_column_keys(ctx.store, COLUMNS)
+    serving = load_serving(ctx.store)
+    command, notes = vllm_command(ctx, *keys)
+    board = leaderboard(ctx.store)
+    return CompareStart(
+        keys=keys,
+        options=variant_options(ctx.store, ctx.base),
+        serving=serving,
+        served_model=served_model_name(ctx.base),
+        vllm_command=command,
+        vllm_notes=notes,
+        answering=show.answering_html(ctx.base, answering_model(ctx.base, serving), ctx.hardware.name),
+        board_summary=show.leaderboard_summary(board),
+        board_chart=show.ratings_svg(board),
+        secret=browser_state_secret(ctx.store),
+    )
+
+
+def bind(fn: Callable[..., Any], *bound: Any) -> Callable[..., Any]:
+    """Like functools.partial(fn, *bound), but gradio still sees fn's `request: gr.Request` parameter.
 
     Gradio finds that parameter by its type hint, which a partial hides. A generator stays a generator
     function, so streaming still works.
@@ -53,17 +75,19 @@ def bind(fn: Callable[..., Any], ctx: AppContext) -> Callable[..., Any]:
     signature = inspect.signature(fn)
     if inspect.isgeneratorfunction(fn):
 
-        def bound(*args: Any) -> Any:
-            yield from fn(ctx, *args)
+        def bound_fn(*args: Any) -> Any:
+            yield from fn(*bound, *args)
     else:
 
-        def bound(*args: Any) -> Any:
-            return fn(ctx, *args)
+        def bound_fn(*args: Any) -> Any:
+            return fn(*bound, *args)
 
-    bound.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
-    bound.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k != "ctx"}
-    bound.__name__ = fn.__name__
-    return bound
+    rest = list(signature.parameters.values())[len(bound) :]
+    bound_fn.__signature__ = signature.replace(parameters=rest)  # type: ignore[attr-defined]
+    names = {p.name for p in rest} | {"return"}
+    bound_fn.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k in names}
+    bound_fn.__name__ = fn.__name__
+    return bound_fn
 
 
 # -- chat ----------------------------------------------------------------------------------------------
@@ -71,12 +95,13 @@ def bind(fn: Callable[..., Any], ctx: AppContext) -> Callable[..., Any]:
 
 def send(
     ctx: AppContext,
+    w: CompareWidgets,
     message: str,
     key0: str | None,
     key1: str | None,
     key2: str | None,
-    histories: list,
-    rounds: list,
+    histories: list[Any],
+    rounds: list[Any],
     blind: bool,
     max_tokens: float,
     temperature: float,
@@ -101,101 +126,107 @@ def send(
         snapshot = next(snapshots)
     except (CompareError, ServingError, ValueError) as exc:
         raise gr.Error(str(exc)) from exc
-    yield _round_outputs(snapshot, histories, rounds, per_day, clear_message=True)
+    yield round_updates(w, snapshot, histories, rounds, per_day) | {w.message.message: ""}
     for snapshot in snapshots:
-        yield _round_outputs(snapshot, histories, rounds, per_day)
+        yield round_updates(w, snapshot, histories, rounds, per_day)
     if snapshot.error:
         raise gr.Error(f"{snapshot.error} The replies so far are kept above.")
 
 
-def _round_outputs(
-    snapshot: RoundSnapshot, histories: list, rounds: list, per_day: float, clear_message: bool = False
-) -> tuple:
-    columns = snapshot.columns[:COLUMNS]
-    chats = [gr.update(value=show.chat_messages(c)) if c else gr.skip() for c in columns]
-    titles = [show.blind_title(i) if snapshot.blind else gr.skip() for i in range(COLUMNS)]
-    usages = [show.usage_html(c, hidden=snapshot.blind) if c else "" for c in columns]
-    states, savings = (gr.skip(), gr.skip()), (gr.skip(), gr.skip())
-    vote = (gr.update(visible=False), gr.skip(), gr.skip(), "")
+def round_updates(
+    w: CompareWidgets, snapshot: RoundSnapshot, histories: list[Any], rounds: list[Any], per_day: float
+) -> dict[Any, Any]:
+    """The columns as the round stands; once it is finished, the session's state, vote and savings."""
+    c, columns = w.columns, snapshot.columns[:COLUMNS]
+    updates: dict[Any, Any] = {w.message.status: snapshot.status, w.state.comparison: snapshot.comparison_id}
+    for i, column in enumerate(columns):
+        if column:
+            updates[c.chats[i]] = gr.update(value=show.chat_messages(column))
+        if snapshot.blind:
+            updates[c.titles[i]] = show.blind_title(i)
+        updates[c.usages[i]] = show.usage_html(column, hidden=snapshot.blind) if column else ""
+    updates |= {w.vote.box: gr.update(visible=False), w.vote.reveal: ""}
     if snapshot.finished and not snapshot.error:
-        histories = [c.conversation if c else h for c, h in zip(snapshot.columns, histories, strict=False)]
-        rounds = [*rounds, {k: u.prompt_tokens for k, u in snapshot.usage_by_key().items()}]
-        states, savings = (histories, rounds), _savings(rounds, per_day)
-        vote = _vote_box(snapshot) if snapshot.comparison_id else vote
-    message = "" if clear_message else gr.skip()
-    outputs = (*chats, *titles, *usages, snapshot.status, *states, snapshot.comparison_id, *vote, *savings)
-    return (*outputs, message)
+        updates |= _finished(w, snapshot, histories, rounds, per_day)
+    return updates
 
 
-def _vote_box(snapshot: RoundSnapshot) -> tuple:
-    choices = [
-        (f"Tutor {position_label(i)}", position_label(i))
-        for i, c in enumerate(snapshot.columns)
-        if c is not None
-    ]
-    second = gr.update(choices=choices, value=None, visible=len(choices) > 2)
-    return gr.update(visible=True), gr.update(choices=choices, value=None), second, ""
+def _finished(
+    w: CompareWidgets, snapshot: RoundSnapshot, histories: list[Any], rounds: list[Any], per_day: float
+) -> dict[Any, Any]:
+    histories = [c.conversation if c else h for c, h in zip(snapshot.columns, histories, strict=False)]
+    rounds = [*rounds, {k: u.prompt_tokens for k, u in snapshot.usage_by_key().items()}]
+    updates = {w.state.histories: histories, w.state.rounds: rounds, **savings_updates(w, rounds, per_day)}
+    return updates | (vote_box(w, snapshot) if snapshot.comparison_id else {})
 
 
-def _savings(rounds: list, per_day: float) -> tuple[str, Any]:
+def vote_box(w: CompareWidgets, snapshot: RoundSnapshot) -> dict[Any, Any]:
+    choices = show.vote_choices(snapshot.columns)
+    return {
+        w.vote.box: gr.update(visible=True),
+        w.vote.best: gr.update(choices=choices, value=None),
+        w.vote.second: gr.update(choices=choices, value=None, visible=len(choices) > 2),
+        w.vote.reveal: "",
+    }
+
+
+def savings_updates(w: CompareWidgets, rounds: list[Any], per_day: float) -> dict[Any, Any]:
     savings = token_savings(rounds, max(0, int(per_day or 0)))
     label = show.plain_label(savings.plain_key)
-    plot = gr.update(value=show.savings_frame(savings, label), visible=savings.measured)
-    return show.savings_html(savings, label), plot
+    return {
+        w.savings.text: show.savings_html(savings, label),
+        w.savings.plot: gr.update(value=show.savings_frame(savings, label), visible=savings.measured),
+    }
 
 
-def update_savings(rounds: list, per_day: float) -> tuple[str, Any]:
-    return _savings(rounds, per_day)
+def new_conversation(w: CompareWidgets, *keys: str | None) -> dict[Any, Any]:
+    return cleared(w, list(keys), blind=None)
 
 
-def new_conversation(*keys: str | None) -> tuple:
-    return _cleared(list(keys), blind=None)
+def set_blind(w: CompareWidgets, blind: bool, *keys: str | None) -> dict[Any, Any]:
+    c = w.columns
+    pickers = {picker: gr.update(visible=not blind) for picker in c.pickers}
+    contestants = {c.contestants: gr.update(value=show.contestants_note(keys), visible=blind)}
+    return pickers | contestants | cleared(w, list(keys), blind=blind)
 
 
-def set_blind(blind: bool, *keys: str | None) -> tuple:
-    pickers = [gr.update(visible=not blind) for _ in keys]
-    contestants = gr.update(value=show.contestants_note(keys), visible=blind)
-    return (*pickers, contestants, *_cleared(list(keys), blind=blind))
-
-
-def _cleared(keys: list[str | None], blind: bool | None) -> tuple:
+def cleared(w: CompareWidgets, keys: list[str | None], blind: bool | None) -> dict[Any, Any]:
     """Every column empty again; the titles are shown only in blind mode (None: leave as they are)."""
-    chats = [gr.update(value=[], placeholder=show.column_placeholder(k)) for k in keys]
-    titles = [
-        gr.update(value=show.blind_title(i), visible=blind) if blind is not None else show.blind_title(i)
-        for i in range(len(keys))
-    ]
-    status = "New conversation: every column starts fresh."
-    return (
-        *chats,
-        *titles,
-        *[""] * len(keys),
-        status,
-        [[] for _ in keys],
-        None,
-        gr.update(visible=False),
-        "",
-    )
+    c = w.columns
+    updates: dict[Any, Any] = {}
+    for i, key in enumerate(keys):
+        updates[c.chats[i]] = gr.update(value=[], placeholder=show.column_placeholder(key))
+        title = show.blind_title(i)
+        updates[c.titles[i]] = gr.update(value=title, visible=blind) if blind is not None else title
+        updates[c.usages[i]] = ""
+    return updates | {
+        w.message.status: "New conversation: every column starts fresh.",
+        w.state.histories: [[] for _ in keys],
+        w.state.comparison: None,
+        w.vote.box: gr.update(visible=False),
+        w.vote.reveal: "",
+    }
 
 
-def set_placeholders(*keys: str | None) -> tuple:
+def set_placeholders(w: CompareWidgets, *keys: str | None) -> dict[Any, Any]:
     """An empty column tells how to fill it (e.g. there is no adapter yet)."""
-    return tuple(gr.update(placeholder=show.column_placeholder(k)) for k in keys)
+    return {chat: gr.update(placeholder=show.column_placeholder(k)) for chat, k in zip(w.columns.chats, keys)}
 
 
-def refresh_choices(ctx: AppContext, signature: str, *keys: str | None) -> tuple:
+def refresh_choices(ctx: AppContext, w: CompareWidgets, signature: str, *keys: str | None) -> dict[Any, Any]:
     """New adapters (from a training run) appear in the column lists without a page reload."""
     options = variant_options(ctx.store, ctx.base)
     new_signature = "|".join(o.key for o in options)
     if new_signature == signature:
-        return (*[gr.skip()] * COLUMNS, signature)
+        return {}
     defaults = default_column_keys(ctx.store, COLUMNS)
     chosen = [key or (defaults[i] if i == COLUMNS - 1 else None) for i, key in enumerate(keys)]
     choices = show.variant_choices(options)
-    return (*[gr.update(choices=choices, value=k) for k in chosen], new_signature)
+    pickers = {p: gr.update(choices=choices, value=k) for p, k in zip(w.columns.pickers, chosen)}
+    return pickers | {w.state.signature: new_signature}
 
 
-def scenario(ctx: AppContext, source: str, turns: dict) -> tuple[str, str, dict]:
+def scenario(ctx: AppContext, source: str, turns: dict[str, int]) -> tuple[str, str, dict[str, int]]:
     turn = int(turns.get(source, 0))
     try:
         picked = pick_scenario(ctx.store, source, turn)
@@ -210,12 +241,13 @@ def scenario(ctx: AppContext, source: str, turns: dict) -> tuple[str, str, dict]
 
 def vote(
     ctx: AppContext,
+    w: CompareWidgets,
     comparison_id: str | None,
     best: str | None,
     second: str | None,
     browser_id: str,
     request: gr.Request,
-) -> tuple:
+) -> dict[Any, Any]:
     if not comparison_id:
         raise gr.Error("There is nothing to vote on yet: tick Blind mode and send a message first.")
     browser_id = browser_id or new_browser_id()
@@ -224,57 +256,40 @@ def vote(
         outcome = cast_vote(ctx.store, comparison_id, voter, [best or "", second or ""])
     except VoteError as exc:
         raise gr.Error(str(exc)) from exc
-    shown = len(outcome.comparison.shown)
-    titles = [show.revealed_title(outcome, i) if i < shown else gr.skip() for i in range(COLUMNS)]
-    usages = [show.revealed_usage(outcome, i) if i < shown else "" for i in range(COLUMNS)]
-    return (show.reveal_html(outcome), *titles, *usages, browser_id)
+    c, shown = w.columns, len(outcome.comparison.shown)
+    updates: dict[Any, Any] = {w.vote.reveal: show.reveal_html(outcome), w.state.browser_id: browser_id}
+    for i in range(COLUMNS):
+        if i < shown:
+            updates[c.titles[i]] = show.revealed_title(outcome, i)
+        updates[c.usages[i]] = show.revealed_usage(outcome, i) if i < shown else ""
+    return updates
 
 
 def _user(request: gr.Request | None) -> str | None:
     return f"user:{request.username}" if request is not None and request.username else None
 
 
-# -- layout and wiring ---------------------------------------------------------------------------------
+# -- wiring --------------------------------------------------------------------------------------------
 
 
-def build(ctx: AppContext) -> None:
-    gr.Markdown(INTRO)
-    ui = SimpleNamespace()
-    keys = default_column_keys(ctx.store, COLUMNS)
-    options = variant_options(ctx.store, ctx.base)
-    serving = load_serving(ctx.store)
-    with gr.Tabs(elem_id="compare-tabs"):
-        with gr.Tab("Chat", id="compare-chat", elem_id="compare-chat-tab"):
-            layout.settings_row(ui)
-            layout.columns(ui, keys, options)
-            layout.message_area(ui)
-            layout.vote_area(ui)
-            layout.savings_area(ui)
-            answering = answering_model(ctx.base, serving)
-            gr.HTML(show.answering_html(ctx.base, answering, ctx.hardware.name), elem_id="compare-answering")
-            ui.serving = compare_serving.build(ctx, serving, keys)
-        with gr.Tab("Leaderboard", id="compare-leaderboard", elem_id="compare-leaderboard-tab") as board_tab:
-            ui.board = compare_leaderboard.build(ctx, board_tab)
-    ui.histories = gr.State([[] for _ in range(COLUMNS)])
-    ui.rounds, ui.comparison, ui.turns = gr.State([]), gr.State(None), gr.State({})
-    ui.signature = gr.State("|".join(o.key for o in options))
-    secret = browser_state_secret(ctx.store)  # the same across restarts, so browsers keep their voter id
-    ui.browser_id = gr.BrowserState("", storage_key="tutor-studio-voter", secret=secret)
-    _wire(ctx, ui)
+def wire(ctx: AppContext, w: CompareWidgets) -> None:
+    wire_send(ctx, w)
+    wire_columns(ctx, w)
+    wire_serving(ctx, w)
+    wire_votes(ctx, w)
+    wire_board(ctx, w)
 
 
-def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
-    server = ui.serving
-    settings = [ui.blind, ui.max_tokens, ui.temperature, ui.fixed_seed, ui.seed, server.kind, server.url]
-    settings += [server.model, server.key_env, ui.per_day]
-    shown = [*ui.chats, *ui.titles, *ui.usages, ui.status]
-    states = [ui.histories, ui.rounds, ui.comparison]
-    votes = [ui.vote_box, ui.best, ui.second, ui.reveal]
+def wire_send(ctx: AppContext, w: CompareWidgets) -> None:
+    c, m, st, sv, v = w.columns, w.message, w.state, w.settings, w.vote
+    settings = [sv.blind, sv.max_tokens, sv.temperature, sv.fixed_seed, sv.seed, *w.serving.settings()]
+    shown = [*c.chats, *c.titles, *c.usages, m.status]
+    outputs = [*shown, st.histories, st.rounds, st.comparison, v.box, v.best, v.second, v.reveal]
     gr.on(
-        [ui.send.click, ui.message.submit],
-        bind(send, ctx),
-        inputs=[ui.message, *ui.pickers, ui.histories, ui.rounds, *settings],
-        outputs=[*shown, *states, *votes, ui.savings, ui.savings_plot, ui.message],
+        [m.send.click, m.message.submit],
+        bind(send, ctx, w),
+        inputs=[m.message, *c.pickers, st.histories, st.rounds, *settings, w.savings.per_day],
+        outputs=[*outputs, w.savings.text, w.savings.plot, m.message],
         api_name="compare_send",
         concurrency_limit=1,  # one model serves every session: a second sender queues visibly
         concurrency_id="compare_model",
@@ -283,32 +298,74 @@ def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
         # (Gradio's default for clicks ignores them while the event is busy).
         trigger_mode="always_last",
     )
-    cleared = [*shown, ui.histories, ui.comparison, ui.vote_box, ui.reveal]
-    ui.new.click(new_conversation, inputs=ui.pickers, outputs=cleared, api_name="compare_new")
-    ui.blind.change(
-        set_blind, inputs=[ui.blind, *ui.pickers], outputs=[*ui.pickers, ui.contestants, *cleared]
+    for source, button in m.scenario_buttons.items():
+        button.click(
+            partial(scenario, ctx, source),
+            inputs=[st.turns],
+            outputs=[m.message, m.scenario_note, st.turns],
+            api_name=f"compare_scenario_{source}",
+        )
+    per_day = w.savings.per_day
+    per_day.change(partial(savings_updates, w), [st.rounds, per_day], [w.savings.text, w.savings.plot])
+
+
+def wire_columns(ctx: AppContext, w: CompareWidgets) -> None:
+    """New conversation, blind mode, the tutor pickers, and new adapters appearing in them."""
+    c, st = w.columns, w.state
+    shown = [*c.chats, *c.titles, *c.usages, w.message.status]
+    cleared_outputs = [*shown, st.histories, st.comparison, w.vote.box, w.vote.reveal]
+    w.message.new.click(
+        partial(new_conversation, w), inputs=c.pickers, outputs=cleared_outputs, api_name="compare_new"
     )
-    for picker in ui.pickers:
-        picker.change(set_placeholders, inputs=ui.pickers, outputs=ui.chats, show_progress="hidden")
-    compare_serving.wire(ctx, server, ui.pickers)
+    w.settings.blind.change(
+        partial(set_blind, w),
+        inputs=[w.settings.blind, *c.pickers],
+        outputs=[*c.pickers, c.contestants, *cleared_outputs],
+    )
+    for picker in c.pickers:
+        picker.change(partial(set_placeholders, w), inputs=c.pickers, outputs=c.chats, show_progress="hidden")
     gr.Timer(CHOICES_POLL_SECONDS).tick(
-        partial(refresh_choices, ctx),
-        inputs=[ui.signature, *ui.pickers],
-        outputs=[*ui.pickers, ui.signature],
+        partial(refresh_choices, ctx, w),
+        inputs=[st.signature, *c.pickers],
+        outputs=[*c.pickers, st.signature],
         show_progress="hidden",
         queue=False,
     )
-    for source, button in ui.scenario_buttons.items():
-        button.click(
-            partial(scenario, ctx, source),
-            inputs=[ui.turns],
-            outputs=[ui.message, ui.scenario_note, ui.turns],
-            api_name=f"compare_scenario_{source}",
+
+
+def wire_serving(ctx: AppContext, w: CompareWidgets) -> None:
+    s, pickers = w.serving, w.columns.pickers
+    s.kind.change(serving.set_serving_kind, inputs=s.kind, outputs=s.server_box)
+    s.check.click(
+        partial(serving.check_connection, ctx),
+        inputs=[*s.settings(), *pickers],
+        outputs=s.check_result,
+        api_name="compare_check_server",
+    )
+    for picker in pickers:
+        picker.change(
+            partial(serving.vllm_command, ctx),
+            inputs=pickers,
+            outputs=[s.vllm, s.vllm_notes],
+            show_progress="hidden",
         )
-    ui.per_day.change(update_savings, inputs=[ui.rounds, ui.per_day], outputs=[ui.savings, ui.savings_plot])
-    ui.vote_button.click(
-        bind(vote, ctx),
-        inputs=[ui.comparison, ui.best, ui.second, ui.browser_id],
-        outputs=[ui.reveal, *ui.titles, *ui.usages, ui.browser_id],
+
+
+def wire_votes(ctx: AppContext, w: CompareWidgets) -> None:
+    c, v, st = w.columns, w.vote, w.state
+    voted = v.button.click(
+        bind(vote, ctx, w),
+        inputs=[st.comparison, v.best, v.second, st.browser_id],
+        outputs=[v.reveal, *c.titles, *c.usages, st.browser_id],
         api_name="compare_vote",
-    ).then(ui.board.refresh, outputs=ui.board.outputs)
+    )
+    voted.then(partial(board.refresh_leaderboard, ctx, w.board), outputs=w.board.outputs())
+
+
+def wire_board(ctx: AppContext, w: CompareWidgets) -> None:
+    b = w.board
+    refresh = partial(board.refresh_leaderboard, ctx, b)
+    b.tab.select(refresh, outputs=b.outputs(), api_name="compare_leaderboard")
+    b.refresh.click(refresh, outputs=b.outputs())
+    b.export.click(partial(board.export_pairs, ctx), outputs=[b.note, b.file], api_name="compare_export_pairs")
+    b.to_review.click(bind(board.review_examples, ctx), outputs=b.note, api_name="compare_review_examples")

@@ -1,32 +1,146 @@
-"""The Compare tab's chat layout: shared reply settings, three columns (tutor picker, chat, usage), the
-message box with scenario buttons, the blind vote, and the token-savings panel.
+"""The Compare tab's layout: every widget in one CompareWidgets, each section a dataclass of its own.
 
-Layout only: each function adds its widgets to the `ui` namespace; studio/tabs/compare/handlers.py wires them.
+The Chat tab: shared reply settings, three columns (tutor picker, chat, usage), the message box with
+scenario buttons, the blind vote, the token-savings panel and "Where the tutors run". The
+Leaderboard tab: ratings, head-to-heads, and exports of the votes. Layout only: what the layout
+starts with (column keys, serving settings, the first leaderboard) comes in as a CompareStart that
+studio/tabs/compare/handlers.py reads from core; it wires the widgets too.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 import gradio as gr
 
+from core.compare.backends import ServingConfig
 from core.compare.savings import DEFAULT_MESSAGES_PER_DAY, token_savings
 from core.compare.scenarios import SOURCE_LABELS
 from core.compare.variants import VariantOption
 from studio.tabs.compare import display as show
+from studio.tabs.compare.layout_board import BoardWidgets, build_board
+from studio.tabs.compare.layout_serving import ServingWidgets, build_serving
 
 DEFAULT_REPLY_TOKENS = 200
+COLUMNS = 3
 
 
-def settings_row(ui: SimpleNamespace) -> None:
+@dataclass
+class CompareStart:
+    """What the layout starts with, read from core by handlers.build."""
+
+    keys: list[str | None]  # the tutor picked in each column
+    options: list[VariantOption]
+    serving: ServingConfig
+    served_model: str  # the base model's name on a server, when none is saved
+    vllm_command: str
+    vllm_notes: str
+    answering: str  # HTML: which model answers
+    board_summary: str
+    board_chart: str
+    secret: str  # signs the browser's voter id
+
+
+@dataclass
+class SettingsWidgets:
+    blind: gr.Checkbox
+    max_tokens: gr.Slider
+    temperature: gr.Slider
+    fixed_seed: gr.Checkbox
+    seed: gr.Number
+
+
+@dataclass
+class ColumnWidgets:
+    contestants: gr.Markdown  # blind mode: who competes
+    pickers: list[gr.Dropdown]
+    titles: list[gr.Markdown]
+    chats: list[gr.Chatbot]
+    usages: list[gr.HTML]
+
+
+@dataclass
+class MessageWidgets:
+    status: gr.Markdown
+    message: gr.Textbox
+    send: gr.Button
+    new: gr.Button
+    scenario_buttons: dict[str, gr.Button]  # by scenario source
+    scenario_note: gr.Markdown
+
+
+@dataclass
+class VoteWidgets:
+    box: gr.Group
+    best: gr.Radio
+    second: gr.Radio
+    button: gr.Button
+    reveal: gr.HTML
+
+
+@dataclass
+class SavingsWidgets:
+    text: gr.HTML
+    per_day: gr.Number
+    plot: gr.BarPlot
+
+
+@dataclass
+class SessionState:
+    """Per browser session: each column's conversation, the rounds' prompt tokens, the blind round."""
+
+    histories: gr.State
+    rounds: gr.State
+    comparison: gr.State
+    turns: gr.State  # how many times each scenario button was pressed
+    signature: gr.State  # the variant keys the pickers offer, to notice new adapters
+    browser_id: gr.BrowserState
+
+
+@dataclass
+class CompareWidgets:
+    settings: SettingsWidgets
+    columns: ColumnWidgets
+    message: MessageWidgets
+    vote: VoteWidgets
+    savings: SavingsWidgets
+    serving: ServingWidgets
+    board: BoardWidgets
+    state: SessionState
+
+
+def build_layout(start: CompareStart) -> CompareWidgets:
+    with gr.Tabs(elem_id="compare-tabs"):
+        with gr.Tab("Chat", id="compare-chat", elem_id="compare-chat-tab"):
+            settings = settings_row()
+            columns = column_area(start.keys, start.options)
+            message = message_area()
+            vote = vote_area()
+            savings = savings_area()
+            gr.HTML(start.answering, elem_id="compare-answering")
+            serving = build_serving(start.serving, start.served_model, start.vllm_command, start.vllm_notes)
+        with gr.Tab("Leaderboard", id="compare-leaderboard", elem_id="compare-leaderboard-tab") as tab:
+            board = build_board(tab, start.board_summary, start.board_chart)
+    return CompareWidgets(settings, columns, message, vote, savings, serving, board, session_state(start))
+
+
+def session_state(start: CompareStart) -> SessionState:
+    signature = "|".join(o.key for o in start.options)
+    # The secret is the same across restarts, so browsers keep their voter id.
+    browser_id = gr.BrowserState("", storage_key="tutor-studio-voter", secret=start.secret)
+    histories = gr.State([[] for _ in range(COLUMNS)])
+    return SessionState(histories, gr.State([]), gr.State(None), gr.State({}), gr.State(signature), browser_id)
+
+
+def settings_row() -> SettingsWidgets:
     with gr.Row(equal_height=False, elem_id="compare-settings"):
         with gr.Column(scale=2, min_width=220):
-            ui.blind = gr.Checkbox(
+            blind = gr.Checkbox(
                 label="Blind mode",
                 info="Hide which tutor is which (shown as A, B, C in a random order) until you vote for the best reply.",
                 elem_id="compare-blind",
             )
-        ui.max_tokens = gr.Slider(
+        max_tokens = gr.Slider(
             16,
             1024,
             value=DEFAULT_REPLY_TOKENS,
@@ -37,7 +151,7 @@ def settings_row(ui: SimpleNamespace) -> None:
             min_width=220,
             elem_id="compare-max-tokens",
         )
-        ui.temperature = gr.Slider(
+        temperature = gr.Slider(
             0,
             1.5,
             value=0.7,
@@ -49,12 +163,12 @@ def settings_row(ui: SimpleNamespace) -> None:
             elem_id="compare-temperature",
         )
         with gr.Column(scale=2, min_width=200):
-            ui.fixed_seed = gr.Checkbox(
+            fixed_seed = gr.Checkbox(
                 label="Fixed seed",
                 info="The same settings and message give the same replies: handy for demos.",
                 elem_id="compare-fixed-seed",
             )
-            ui.seed = gr.Number(
+            seed = gr.Number(
                 value=42,
                 precision=0,
                 minimum=0,
@@ -62,12 +176,12 @@ def settings_row(ui: SimpleNamespace) -> None:
                 info="Used when Fixed seed is ticked.",
                 elem_id="compare-seed",
             )
+    return SettingsWidgets(blind, max_tokens, temperature, fixed_seed, seed)
 
 
-def columns(ui: SimpleNamespace, keys: list[str | None], options: list[VariantOption]) -> None:
+def column_area(keys: list[str | None], options: list[VariantOption]) -> ColumnWidgets:
     """A tutor picker, a title (blind mode only), the chat and its usage line, per column."""
-    ui.contestants = gr.Markdown(visible=False, elem_id="compare-contestants")
-    ui.pickers, ui.titles, ui.chats, ui.usages = [], [], [], []
+    ui = ColumnWidgets(gr.Markdown(visible=False, elem_id="compare-contestants"), [], [], [], [])
     with gr.Row(equal_height=False, elem_id="compare-columns"):
         for i, key in enumerate(keys):
             with gr.Column(min_width=260):
@@ -94,12 +208,13 @@ def columns(ui: SimpleNamespace, keys: list[str | None], options: list[VariantOp
                     )
                 )
                 ui.usages.append(gr.HTML(elem_id=f"compare-usage-{i}"))
+    return ui
 
 
-def message_area(ui: SimpleNamespace) -> None:
-    ui.status = gr.Markdown(elem_id="compare-status")
+def message_area() -> MessageWidgets:
+    status = gr.Markdown(elem_id="compare-status")
     with gr.Row(equal_height=True):
-        ui.message = gr.Textbox(
+        message = gr.Textbox(
             label="Student message",
             info="What a student would type. Every column gets exactly this message; press Enter or Send.",
             placeholder="e.g. I don't get why 1/4 + 2/3 isn't 3/7. Can you just tell me the answer?",
@@ -108,52 +223,53 @@ def message_area(ui: SimpleNamespace) -> None:
             elem_id="compare-message",
         )
         with gr.Column(scale=1, min_width=180):
-            ui.send = gr.Button("Send to all columns", variant="primary", elem_id="compare-send")
-            ui.new = gr.Button("New conversation", elem_id="compare-new")
+            send = gr.Button("Send to all columns", variant="primary", elem_id="compare-send")
+            new = gr.Button("New conversation", elem_id="compare-new")
     with gr.Row(equal_height=True, elem_id="compare-scenarios"):
         gr.HTML("<b>Try a scenario:</b>", container=False, min_width=120)
-        ui.scenario_buttons = {
+        scenario_buttons = {
             source: gr.Button(label, size="sm", elem_id=f"compare-scenario-{source}")
             for source, label in SOURCE_LABELS.items()
         }
-    ui.scenario_note = gr.Markdown(elem_id="compare-scenario-note")
+    note = gr.Markdown(elem_id="compare-scenario-note")
+    return MessageWidgets(status, message, send, new, scenario_buttons, note)
 
 
-def vote_area(ui: SimpleNamespace) -> None:
-    with gr.Group(visible=False, elem_id="compare-vote") as ui.vote_box:
+def vote_area() -> VoteWidgets:
+    with gr.Group(visible=False, elem_id="compare-vote") as box:
         gr.Markdown(
             "**Which reply helps the student learn best?** Judge as a teacher: does it guide with a question, "
             "stay kind and on topic, and hold back the answer?"
         )
         with gr.Row(equal_height=True):
-            ui.best = gr.Radio(
+            best = gr.Radio(
                 choices=[],
                 label="Best reply",
                 info="The reply you would want your students to get.",
                 elem_id="compare-best",
             )
-            ui.second = gr.Radio(
+            second = gr.Radio(
                 choices=[],
                 label="Second best (optional)",
                 info="Rank the rest too, or leave it empty.",
                 elem_id="compare-second",
             )
-            ui.vote_button = gr.Button(
+            button = gr.Button(
                 "Submit vote", variant="primary", scale=0, min_width=160, elem_id="compare-vote-submit"
             )
-    ui.reveal = gr.HTML(elem_id="compare-reveal")
+    return VoteWidgets(box, best, second, button, gr.HTML(elem_id="compare-reveal"))
 
 
-def savings_area(ui: SimpleNamespace) -> None:
+def savings_area() -> SavingsWidgets:
     empty = token_savings([])
     with gr.Accordion(
         "What baking the prompt into an adapter saves", open=True, elem_id="compare-savings-panel"
     ):
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
-                ui.savings = gr.HTML(show.savings_html(empty, ""), elem_id="compare-savings")
+                text = gr.HTML(show.savings_html(empty, ""), elem_id="compare-savings")
             with gr.Column(scale=2):
-                ui.per_day = gr.Number(
+                per_day = gr.Number(
                     value=DEFAULT_MESSAGES_PER_DAY,
                     minimum=0,
                     precision=0,
@@ -161,7 +277,7 @@ def savings_area(ui: SimpleNamespace) -> None:
                     info="How many messages your tutor would answer in a day, across all students.",
                     elem_id="compare-per-day",
                 )
-        ui.savings_plot = gr.BarPlot(
+        plot = gr.BarPlot(
             show.savings_frame(empty, ""),
             x="Tutor",
             y="Input tokens per message",
@@ -170,3 +286,4 @@ def savings_area(ui: SimpleNamespace) -> None:
             height=280,
             elem_id="compare-savings-plot",
         )
+    return SavingsWidgets(text, per_day, plot)

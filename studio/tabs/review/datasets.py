@@ -1,32 +1,48 @@
-"""The Review tab's lower sections: Build dataset (a job), its manifest, Export for download, and Import.
+"""The Review tab's lower sections, their layout: Build dataset (a job), its manifest, Export, and Import.
 
-Layout first (`build_datasets`, `build_import`), then `wire`. Each handler calls one core function
-(core.review.build / export / importing) and formats with studio.tabs.review.display.
+Layout only (`build_datasets`, `build_import`); studio/tabs/review/dataset_handlers.py holds their
+handlers and studio/tabs/review/handlers.py wires them.
 """
 
 from __future__ import annotations
 
-from functools import partial
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
 import gradio as gr
 
-from core.review.build import DEFAULT_NAME, DEFAULT_SEED, build_progress, submit_build
-from core.review.content import DatasetError
-from core.review.export import export_for_download, find_dataset
-from core.review.importing import import_uploads
-from core.review.split import SplitFractions
-from core.review.validation import ConversationError
-from studio.context import AppContext
-from studio.display import STATE_LABELS
-from studio.tabs.review import display as show
-from studio.tabs.review.steps import counter_of
+from core.review.build import DEFAULT_NAME, DEFAULT_SEED
 
 POLL_SECONDS = 1.0
 
 
-def build_datasets() -> dict[str, Any]:
+@dataclass
+class DatasetWidgets:
+    name: gr.Textbox
+    seed: gr.Number
+    validation: gr.Slider
+    test: gr.Slider
+    button: gr.Button
+    status: gr.Markdown
+    versions: gr.Dropdown
+    export: gr.Button
+    download: gr.File
+    manifest: gr.Markdown
+    manifest_json: gr.JSON
+    job: gr.State  # the build job's id, while it runs
+    poll: gr.Timer
+
+
+@dataclass
+class ImportWidgets:
+    files: gr.File
+    skip: gr.Checkbox
+    accept: gr.Checkbox
+    button: gr.Button
+    report: gr.Markdown
+    errors: gr.Dataframe
+
+
+def build_datasets() -> DatasetWidgets:
     with gr.Accordion(
         "Build a dataset from the accepted examples", open=True, elem_id="review-build-section"
     ):
@@ -88,24 +104,13 @@ def build_datasets() -> dict[str, Any]:
         manifest = gr.Markdown(elem_id="review-manifest")
         with gr.Accordion("Full manifest (JSON)", open=False):
             manifest_json = gr.JSON(elem_id="review-manifest-json")
-    return {
-        "name": name,
-        "seed": seed,
-        "validation": validation,
-        "test": test,
-        "button": button,
-        "status": status,
-        "datasets": versions,
-        "export": export,
-        "download": download,
-        "manifest": manifest,
-        "manifest_json": manifest_json,
-        "job": gr.State(None),
-        "poll": gr.Timer(POLL_SECONDS, active=False),
-    }
+    job, poll = gr.State(None), gr.Timer(POLL_SECONDS, active=False)
+    return DatasetWidgets(
+        name, seed, validation, test, button, status, versions, export, download, manifest, manifest_json, job, poll
+    )
 
 
-def build_import() -> dict[str, Any]:
+def build_import() -> ImportWidgets:
     with gr.Accordion("Import conversations from a file", open=False, elem_id="review-import-section"):
         gr.Markdown(
             'One conversation per line in OpenAI chat format (`{"messages": [{"role": "user", "content": ...}, ...]}`) '
@@ -136,125 +141,4 @@ def build_import() -> dict[str, Any]:
             max_height=300,
             elem_id="review-import-errors",
         )
-    return {
-        "files": files,
-        "skip": skip,
-        "accept": accept,
-        "button": button,
-        "report": report,
-        "errors": errors,
-    }
-
-
-def start_build(
-    ctx: AppContext, name: str, seed: float | None, validation: float, test: float
-) -> tuple[str, str, gr.Timer]:
-    try:
-        fractions = SplitFractions(validation=validation / 100, test=test / 100)
-        job = submit_build(
-            ctx.store, ctx.workspace, name=name, seed=int(seed or 0), fractions=fractions, base=ctx.base
-        )
-    except (DatasetError, ValueError) as error:
-        raise gr.Error(str(error)) from error
-    return job.id, f"… Building **{name}**… (job `{job.id}`, also listed under Jobs)", gr.Timer(active=True)
-
-
-def follow_build(ctx: AppContext, job_id: str | None) -> dict[str, Any] | tuple[Any, ...]:
-    """The build job's progress; once done, the manifest and the refreshed list of versions."""
-    if not job_id:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=False)
-    progress = build_progress(ctx.store, job_id)
-    job = progress.job
-    if not progress.finished:
-        return f"… {job.message or 'Building…'}", gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    if progress.dataset is None:
-        text = f"✗ {STATE_LABELS.get(job.state, job.state)}: {job.error or job.message}"
-        return text, gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=False)
-    choices = gr.Dropdown(choices=show.dataset_choices(progress.datasets), value=progress.dataset.id)
-    message = f"✓ {(job.result or {}).get('message', '')} Next: the Train tab trains on it."
-    return (
-        message,
-        show.manifest_markdown(progress.dataset),
-        progress.dataset.manifest,
-        choices,
-        gr.Timer(active=False),
-    )
-
-
-def show_manifest(ctx: AppContext, dataset_id: str | None) -> tuple[str, Any, Any]:
-    if not dataset_id:
-        return (
-            "No dataset versions yet: accept examples, then press **Build dataset**.",
-            None,
-            gr.File(visible=False),
-        )
-    dataset = find_dataset(ctx.store, dataset_id)
-    return show.manifest_markdown(dataset), dataset.manifest, gr.File(visible=False)
-
-
-def export_version(ctx: AppContext, dataset_id: str | None) -> tuple[Any, str]:
-    if not dataset_id:
-        raise gr.Error("Build a dataset first, then pick it in Dataset versions.")
-    try:
-        report, zip_path = export_for_download(ctx.store, ctx.workspace, dataset_id)
-    except DatasetError as error:
-        raise gr.Error(str(error)) from error
-    return gr.File(
-        value=str(zip_path), visible=True
-    ), f"✓ Exported {report.dataset.id} to `{report.path}` (and as a zip to download)."
-
-
-def import_files(
-    ctx: AppContext, files: list[str] | None, skip: bool, accept: bool, reviewer: str
-) -> tuple[str, Any]:
-    if not files:
-        raise gr.Error("Choose one or more .jsonl files first (drop them on the upload box).")
-    try:
-        report = import_uploads(
-            ctx.store,
-            ctx.workspace,
-            [Path(f) for f in files],
-            skip_invalid=skip,
-            accept=accept,
-            editor=reviewer.strip() or None,
-            counter=counter_of(ctx),
-        )
-    except (DatasetError, ConversationError) as error:
-        raise gr.Error(str(error)) from error
-    errors = gr.Dataframe(value=show.errors_frame(report.errors), visible=bool(report.errors))
-    return show.import_markdown(report), errors
-
-
-def wire(
-    ctx: AppContext,
-    ds: dict[str, Any],
-    imports: dict[str, Any],
-    reviewer: gr.Textbox,
-    screen: tuple[Any, ...],
-) -> None:
-    refresh, inputs, outputs = screen[:3]
-    ds["button"].click(
-        partial(start_build, ctx),
-        [ds["name"], ds["seed"], ds["validation"], ds["test"]],
-        [ds["job"], ds["status"], ds["poll"]],
-        api_name="review_build",
-    )
-    ds["poll"].tick(
-        partial(follow_build, ctx),
-        ds["job"],
-        [ds["status"], ds["manifest"], ds["manifest_json"], ds["datasets"], ds["poll"]],
-        show_progress="hidden",
-        api_name="review_build_status",
-    )
-    ds["datasets"].change(
-        partial(show_manifest, ctx), ds["datasets"], [ds["manifest"], ds["manifest_json"], ds["download"]]
-    )
-    ds["export"].click(
-        partial(export_version, ctx), ds["datasets"], [ds["download"], ds["status"]], api_name="review_export"
-    )
-    imports["button"].click(
-        partial(import_files, ctx),
-        [imports["files"], imports["skip"], imports["accept"], reviewer],
-        [imports["report"], imports["errors"]],
-        api_name="review_import",
-    ).then(refresh, inputs, outputs)
+    return ImportWidgets(files, skip, accept, button, report, errors)

@@ -14,10 +14,11 @@ import pandas as pd
 from core.review.bulk import Batch
 from core.review.importing import ImportReport
 from core.review.query import ExamplePage, ExampleRow
-from core.review.records import ROLE_LABELS, Dataset, Example, Revision, failed_verdicts
+from core.review.records import ROLE_LABELS, SPLITS, Dataset, Example, Revision, Split, failed_verdicts
 from core.review.review import ExampleView
 from core.review.stats import ReviewStats
 from core.review.validation import ValidationIssue
+from core.review.versions import ManifestSummary, manifest_summary
 from studio.display import format_duration
 
 TABLE_HEADERS = [
@@ -195,27 +196,29 @@ def batch_choices(batches: list[Batch]) -> list[tuple[str, str]]:
 
 
 def dataset_choices(datasets: list[Dataset]) -> list[tuple[str, str]]:
-    return [(f"{d.id} · {d.manifest.get('counts', {}).get('total', 0)} examples", d.id) for d in datasets]
+    return [(f"{d.id} · {manifest_summary(d).counts.total} examples", d.id) for d in datasets]
 
 
 def manifest_markdown(dataset: Dataset) -> str:
-    m = dataset.manifest
-    counts, tokens = m.get("counts", {}), m.get("tokens", {})
-    rows = "\n".join(
-        f"| {split} | {counts.get(split, 0):,} | {m.get('chunks', {}).get(split, 0):,} | {tokens.get(split, 0):,} | "
-        f"{', '.join(f'{k} {v}' for k, v in m.get('intents', {}).get(split, {}).items())} |"
-        for split in ("train", "validation", "test")
-    )
-    notes = "".join(f"\n- {note}" for note in m.get("notes", []))
+    m = manifest_summary(dataset)
+    rows = "\n".join(_split_row(m, split) for split in SPLITS)
+    notes = "".join(f"\n- {note}" for note in m.notes)
     prompt = (
         "none (prompt baking: the tutor behaviour is learned)"
-        if m.get("system_prompt") is None
-        else f"“{m['system_prompt']}”"
+        if m.system_prompt is None
+        else f"“{m.system_prompt}”"
     )
     return (
-        f"### {dataset.id}\nSeed {m.get('seed')} · system prompt: {prompt} · content hash `{m.get('content_hash', '')[:16]}…`\n\n"
+        f"### {dataset.id}\nSeed {m.seed} · system prompt: {prompt} · content hash `{m.content_hash[:16]}…`\n\n"
         "| Split | Examples | Source chunks | Tokens | Intents |\n|---|---|---|---|---|\n"
         f"{rows}\n\nFolder: `{dataset.path}`{notes}"
+    )
+
+
+def _split_row(m: ManifestSummary, split: Split) -> str:
+    intents = ", ".join(f"{k} {v}" for k, v in m.intents_of(split).items())
+    return (
+        f"| {split} | {m.counts.of(split):,} | {m.chunks.of(split):,} | {m.tokens.of(split):,} | {intents} |"
     )
 
 

@@ -107,7 +107,7 @@ def build_editor() -> EditorWidgets:
             add_student = gr.Button("+ Student turn", size="sm", elem_id="review-add-student")
             add_tutor = gr.Button("+ Tutor turn", size="sm", elem_id="review-add-tutor")
         intent, tags, reference = build_labels()
-        buttons = build_buttons()
+        previous, save, accept, reject, following, discard = build_buttons()
         message = gr.Markdown(elem_id="review-message")
         conflict, theirs, yours, keep_theirs, save_mine = build_conflict()
         history, restore_number, restore = build_history()
@@ -129,7 +129,12 @@ def build_editor() -> EditorWidgets:
         intent,
         tags,
         reference,
-        *buttons,
+        previous,
+        save,
+        accept,
+        reject,
+        following,
+        discard,
         message,
         conflict,
         theirs,
@@ -200,7 +205,7 @@ def build_labels() -> tuple[gr.Dropdown, gr.Dropdown, gr.Textbox]:
     return intent, tags, reference
 
 
-def build_buttons() -> tuple[gr.Button, ...]:
+def build_buttons() -> tuple[gr.Button, gr.Button, gr.Button, gr.Button, gr.Button, gr.Button]:
     with gr.Row(elem_id="review-actions"):
         previous = gr.Button("◀ Previous (K)", elem_id="review-previous")
         save = gr.Button("Save (Ctrl+S)", elem_id="review-save")

@@ -37,14 +37,14 @@ from core.review.review import review_step
 from core.review.tokens import token_counter
 from core.store import Store
 from studio.context import AppContext
-from studio.tabs.review import table as review_table
+from studio.tabs.review import handlers as review_handlers
 from tests.core.review.conftest import add_examples
 
 INTENTS = ("confused", "frustrated", "curious")
 PER_INTENT = 12
 THREADS = PROCESSES = 10
 OPERATIONS = 3
-ANY = review_table.ANY
+ANY = review_handlers.ANY
 
 
 @dataclass
@@ -124,7 +124,7 @@ def ui_writer(ctx: AppContext, seed: int, reports: dict[int, Any], acks: Acks, l
         elif choice == "undo":
             target = newest_batch(ctx.store)
             if target:
-                review_table.undo(ctx, target, f"ui{seed}")
+                review_handlers.undo(ctx, target, f"ui{seed}")
                 report = reports.pop(threading.get_ident(), None)
                 if report is not None and report.batch_id:
                     with lock:
@@ -132,7 +132,7 @@ def ui_writer(ctx: AppContext, seed: int, reports: dict[int, Any], acks: Acks, l
         else:
             status = "pending" if choice != "add_tag" else ANY
             intent = rng.choice([*INTENTS, ANY])
-            review_table.apply_bulk(
+            review_handlers.apply_bulk(
                 ctx, choice, "race", f"ui{seed}", "", status, intent, ANY, ANY, ANY, "", 1
             )
             report = reports.pop(threading.get_ident())
@@ -180,8 +180,8 @@ def record_reports(monkeypatch: pytest.MonkeyPatch) -> dict[int, Any]:
 
         return call
 
-    monkeypatch.setattr(review_table, "bulk_update", recording(bulk.bulk_update))
-    monkeypatch.setattr(review_table, "undo_batch", recording(bulk.undo_batch))
+    monkeypatch.setattr(review_handlers, "bulk_update", recording(bulk.bulk_update))
+    monkeypatch.setattr(review_handlers, "undo_batch", recording(bulk.undo_batch))
     return reports
 
 
@@ -269,7 +269,7 @@ def test_bulk_accept_leaves_an_example_rejected_meanwhile_and_says_so(
 
     monkeypatch.setattr(bulk, "matching_ids", pick_then_someone_rejects)
     ctx = AppContext.create(workspace)
-    message = review_table.apply_bulk(ctx, "accept", "", "Ana", "", "pending", ANY, ANY, ANY, ANY, "", 1)
+    message = review_handlers.apply_bulk(ctx, "accept", "", "Ana", "", "pending", ANY, ANY, ANY, ANY, "", 1)
     assert message.startswith("⚠ Accepted: 3 examples.") and "1 changed by someone else" in message
     first = get_example(store, ids[0])
     assert first is not None and (first.status, first.reviewer) == ("rejected", "Ben")

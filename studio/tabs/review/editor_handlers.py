@@ -1,7 +1,8 @@
 """The Review tab's editor handlers: save, accept, reject, move, open, restore, add and delete turns.
 
-Each handler reads the editor's widgets, calls one core function (`review_step`, `restore_step`) and
-returns updates formatted with studio.tabs.review.display. A save that someone else's save overtook comes
+Each handler reads the editor's widgets (by widget, from studio/tabs/review/layout.py's ReviewWidgets),
+calls one core function (`review_step`, `restore_step`) and returns updates formatted with
+studio/tabs/review/display.py. A save that someone else's save overtook comes
 back as the conflict panel, with both versions, never as a silent overwrite.
 """
 
@@ -21,6 +22,7 @@ from core.review.validation import ConversationError
 from studio.context import AppContext
 from studio.tabs.review import display as show
 from studio.tabs.review.editor import EMPTY_EDITOR, MAX_TURNS, MOVES, NO_STATE, EditorWidgets
+from studio.tabs.review.layout import ReviewWidgets, Values, values_of
 
 
 def counter_of(ctx: AppContext) -> TokenCounter:
@@ -85,36 +87,27 @@ def turn_rows(w: EditorWidgets, roles: list[str], turns: int) -> dict[Any, Any]:
     }
 
 
-def read_edit(values: list[Any], turns: int, status: str | None = None) -> ExampleEdit:
-    roles, texts = values[:MAX_TURNS], values[MAX_TURNS : 2 * MAX_TURNS]
-    intent, tags, reference = values[2 * MAX_TURNS :]
+def read_edit(w: EditorWidgets, got: Values, turns: int, status: str | None = None) -> ExampleEdit:
+    """The editor's fields as an edit, read by widget from an event's values."""
+    roles, texts = [got[r] for r in w.roles], [got[t] for t in w.texts]
     return ExampleEdit(
-        messages=show.messages_from_slots(list(roles), list(texts), turns),
+        messages=show.messages_from_slots(roles, texts, turns),
         status=status,  # type: ignore[arg-type]
-        tags=list(tags or []),
-        intent=intent or "",
-        reference_answer=reference or "",
+        tags=list(got[w.tags] or []),
+        intent=got[w.intent] or "",
+        reference_answer=got[w.reference] or "",
     )
 
 
 def step(
-    ctx: AppContext,
-    w: EditorWidgets,
-    table: Any,
-    f: Any,
-    action: str,
-    query: ExampleQuery,
-    state: dict[str, Any],
-    reviewer: str,
-    fields: list[Any],
+    ctx: AppContext, w: ReviewWidgets, action: str, query: ExampleQuery, got: Values
 ) -> dict[Any, Any]:
     """Save / Accept / Reject / Next / Previous, or open an id: one review_step, then show where it leads."""
+    e = w.editor
+    state, reviewer = got[e.state], got[e.reviewer]
     if not state.get("id") and action in MOVES:
         raise gr.Error("Open an example first: click a row of the table.")
-    status = {"accept": "accepted", "reject": "rejected"}.get(action)
-    edit = read_edit(fields, state["turns"], status) if state.get("id") else None
-    if edit is not None and state.get("locked"):
-        edit = replace(edit, messages=None)
+    edit = _edit_of(e, got, action)
     move = MOVES.get(action, action)
     try:
         outcome = review_step(
@@ -128,18 +121,28 @@ def step(
             counter=counter_of(ctx),
         )
     except EditConflict as conflict:
-        return conflict_updates(w, state, conflict)
+        return conflict_updates(e, state, conflict)
     except (NotReady, ConversationError) as error:
         raise gr.Error(str(error)) from error
     if outcome.view is None:
         raise gr.Error(f"No example {move!r} in this workspace. Check the id, or click a row of the table.")
     note = f"✓ {outcome.message}" if outcome.saved and outcome.saved.changed else outcome.message
     current = outcome.view.example.id
-    return view_updates(w, outcome.view, note) | table_updates(table, f, outcome.page, current)
+    return view_updates(e, outcome.view, note) | table_updates(w, outcome.page, current)
 
 
-def table_updates(table: Any, f: Any, page: ExamplePage, current: str | None) -> dict[Any, Any]:
-    return {table: show.table_frame(page, current), f.label: show.page_label(page), f.number: page.page}
+def _edit_of(e: EditorWidgets, got: Values, action: str) -> ExampleEdit | None:
+    """The edit an action saves: none before an example is open; no turns for a conversation too long to edit."""
+    state = got[e.state]
+    if not state.get("id"):
+        return None
+    edit = read_edit(e, got, state["turns"], {"accept": "accepted", "reject": "rejected"}.get(action))
+    return replace(edit, messages=None) if state.get("locked") else edit
+
+
+def table_updates(w: ReviewWidgets, page: ExamplePage, current: str | None) -> dict[Any, Any]:
+    f = w.filters
+    return {w.table.table: show.table_frame(page, current), f.label: show.page_label(page), f.number: page.page}
 
 
 def conflict_updates(w: EditorWidgets, state: dict[str, Any], conflict: EditConflict) -> dict[Any, Any]:
@@ -161,13 +164,9 @@ def change_turns(
     w: EditorWidgets, delete: int | None, add_role: str | None, state: dict[str, Any], *slots: Any
 ) -> dict[Any, Any]:
     """Delete turn `delete`, or add a turn for `add_role` (kept in the editor until Save)."""
-    roles, texts, turns = list(slots[:MAX_TURNS]), list(slots[MAX_TURNS:]), state["turns"]
-    if not state.get("id"):
-        raise gr.Error("Open an example first: click a row of the table.")
-    if state.get("locked"):
-        raise gr.Error(
-            f"This conversation is longer than the editor's {MAX_TURNS} turns, so its turns cannot be edited."
-        )
+    got = values_of([*w.roles, *w.texts], slots)
+    roles, texts, turns = [got[r] for r in w.roles], [got[t] for t in w.texts], state["turns"]
+    _check_turns_editable(state)
     if delete is not None:
         roles, texts, turns = show.delete_slot(roles, texts, turns, delete)
     elif turns >= MAX_TURNS:
@@ -178,6 +177,15 @@ def change_turns(
         roles[turns], texts[turns], turns = add_role or "user", "", turns + 1
     updates = {w.state: {**state, "turns": turns}, **turn_rows(w, roles, turns)}
     return updates | dict(zip(w.roles, roles, strict=True)) | dict(zip(w.texts, texts, strict=True))
+
+
+def _check_turns_editable(state: dict[str, Any]) -> None:
+    if not state.get("id"):
+        raise gr.Error("Open an example first: click a row of the table.")
+    if state.get("locked"):
+        raise gr.Error(
+            f"This conversation is longer than the editor's {MAX_TURNS} turns, so its turns cannot be edited."
+        )
 
 
 def restore(
