@@ -23,6 +23,7 @@ from core.commands import CliContext, CliError, CommandResult, add_command
 from core.jobs import get_job
 from core.train.dpo_config import METHODS, PreferenceConfig, load_run_config
 from core.train.dpo_runs import start_preference_training
+from core.train.pairs import SOURCE_HELP, SOURCES
 from core.train.records import Run, adapter_for_run
 from core.train.runs import StartedRun, resume_training, start_training, wait_for_run
 from core.train.sft_config import (
@@ -31,7 +32,9 @@ from core.train.sft_config import (
     TrainConfig,
     TrainingError,
     describe_errors,
+    preset_help,
 )
+from core.train.summary import TrainResult
 
 
 def register(subparsers: Any) -> None:
@@ -50,7 +53,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--config", metavar="YAML", help="Settings file (a run folder's run.yaml, or assets/configs/*)."
     )
-    parser.add_argument("--preset", choices=PRESET_NAMES, help="Start from this preset (default: balanced).")
+    parser.add_argument(
+        "--preset", choices=PRESET_NAMES, help=f"Start from this preset (default: balanced): {preset_help()}"
+    )
     parser.add_argument("--max-steps", type=int, metavar="N", help="Stop after N steps (overrides epochs).")
     parser.add_argument(
         "--resume", metavar="RUN", help="Continue this run from its newest complete checkpoint."
@@ -73,7 +78,10 @@ def register(subparsers: Any) -> None:
     )
     preference.add_argument("--beta", type=float, help="How close to stay to the supervised tutor (0.1).")
     preference.add_argument(
-        "--sources", default="votes,leaks,edits", help="Pair sources when building: votes,leaks,edits."
+        "--sources",
+        default=",".join(SOURCES),
+        help=f"Pair sources when building, comma-separated ({','.join(SOURCES)}): "
+        + "; ".join(f"{key}: {text}" for key, text in SOURCE_HELP.items()),
     )
 
 
@@ -178,27 +186,7 @@ def _wait(ctx: CliContext, started: StartedRun) -> CommandResult:
 
 
 def result_data(ctx: CliContext, finished: Run) -> dict[str, Any]:
-    summary = finished.summary or {}
-    adapter = adapter_for_run(ctx.store, finished.id)
-    return {
-        "run": finished.id,
-        "adapter": adapter.path if adapter else None,
-        "adapter_id": adapter.id if adapter else None,
-        "job": finished.job_id,
-        "steps": summary.get("steps"),
-        "first_loss": summary.get("first_loss"),
-        "final_loss": summary.get("final_loss"),
-        "eval_loss": summary.get("eval_loss"),
-        "tokens_per_second": summary.get("tokens_per_second"),
-        "run_folder": finished.folder,
-        "method": finished.method,
-        "parent_adapter": finished.parent_adapter_id,
-        "dataset": finished.dataset_id,
-        "first_reward_margin": summary.get("first_reward_margin"),
-        "reward_margin": summary.get("reward_margin"),
-        "test_reward_margin": summary.get("test_reward_margin"),
-        "test_reward_accuracy": summary.get("test_reward_accuracy"),
-    }
+    return TrainResult.of(finished, adapter_for_run(ctx.store, finished.id)).data()
 
 
 def _number(value: Any, digits: int = 3) -> str:

@@ -7,6 +7,7 @@ Pairs use TRL's conversational preference format, which `DPOTrainer` reads as is
     {"prompt": [{"role": "user", "content": ...}], "chosen": [{"role": "assistant", ...}], "rejected": [...]}
 The prompt carries no system prompt: the adapter is trained and served without the long policy.
 Which comparison, vote and variants each pair came from goes in a sidecar `.meta.jsonl`, line for line.
+A pair is core.train.pairs.PreferencePair, the one type every source of preference pairs makes.
 """
 
 from __future__ import annotations
@@ -22,23 +23,9 @@ from core.compare.records import Comparison, Vote, set_vote_example, votes_with_
 from core.paths import Workspace, write_atomic
 from core.review.records import NewExample, insert_examples
 from core.store import Store
+from core.train.pairs import PreferencePair
 
 ORIGIN = "compare"
-
-
-@dataclass(frozen=True)
-class PreferencePair:
-    prompt: list[dict[str, str]]
-    chosen: str
-    rejected: str
-    meta: dict[str, Any]
-
-    def record(self) -> dict[str, Any]:
-        return {
-            "prompt": self.prompt,
-            "chosen": [{"role": "assistant", "content": self.chosen}],
-            "rejected": [{"role": "assistant", "content": self.rejected}],
-        }
 
 
 @dataclass(frozen=True)
@@ -75,7 +62,8 @@ def preference_pairs(store: Store) -> tuple[list[PreferencePair], int, int]:
                 "rejected_variant": outcome.loser,
                 "base_model": comparison.base_model,
             }
-            pairs.append(PreferencePair(comparison.prompt, chosen, rejected, meta))
+            origin = f"{vote.id}:{outcome.winner}>{outcome.loser}"
+            pairs.append(PreferencePair(comparison.prompt, chosen, rejected, "votes", origin, meta))
     return pairs, len(voted), skipped
 
 

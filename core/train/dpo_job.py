@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,22 +24,14 @@ from core.paths import Workspace
 from core.review.records import get_dataset
 from core.store import Store
 from core.train.callbacks import Reporter
-from core.train.card import CardFacts, build_card, read_card, write_card
+from core.train.card import CardFacts, build_card, read_card
 from core.train.chat_format import template_hash
 from core.train.components import TrainInputs, param_count
 from core.train.dpo_config import PreferenceConfig, load_preference_config
 from core.train.launch import FastPath
+from core.train.lifecycle import AdapterEntry, TrainedRun, execute_run
 from core.train.pairs_sources import describe_sources
-from core.train.records import (
-    Adapter,
-    Run,
-    RunStatus,
-    get_adapter,
-    insert_adapter,
-    next_adapter_version,
-    require_run,
-    update_run,
-)
+from core.train.records import Adapter, Run, get_adapter, require_run
 from core.train.sft_config import TrainingError
 from core.train.sft_job import RUN_YAML, base_revision
 
@@ -49,6 +42,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENGINE_NOTE = "Preference tuning runs in the job's process with plain peft (one device)."
+ENGINE = FastPath("peft", ENGINE_NOTE)
+PREFERENCE_METRICS = (
+    "first_loss",
+    "final_loss",
+    "reward_margin",
+    "reward_accuracy",
+    "steps",
+    "tokens_per_second",
+    "test_reward_margin",
+)
 REFERENCE_NOTE = {
     "dpo": "a frozen copy of the SFT adapter (TRL's 'ref' adapter) on the same base weights: one copy of the "
     "base model in memory, the reference pass switches adapters",
@@ -68,20 +71,15 @@ def preference_job(ctx: JobContext) -> dict[str, Any]:
 def run_preference(
     store: Store, workspace: Workspace, run: Run, config: PreferenceConfig, reporter: Reporter, *, job_id: str
 ) -> dict[str, Any]:
-    """Tune and record the outcome. Failures mark the run failed (with the reason) and propagate."""
-    started = time.time()
-    engine = {"engine": "peft", "engine_reason": ENGINE_NOTE}
-    update_run(store, run.id, status="running", job_id=job_id, message=ENGINE_NOTE, summary=engine)
-    try:
+    """Tune and record the outcome (core.train.lifecycle). Failures mark the run failed and propagate."""
+
+    def train() -> TrainedRun:
         inputs = preference_inputs(workspace, store, run, config)
         from core.train.dpo_trainer import train_preference_adapter
 
-        outcome = train_preference_adapter(inputs, reporter)
-    except BaseException as exc:
-        message = str(exc) if isinstance(exc, TrainingError) else f"{type(exc).__name__}: {exc}"
-        update_run(store, run.id, status="failed", message=message)
-        raise
-    return finish_preference_run(store, inputs, outcome, started)
+        return trained_preference(store, inputs, train_preference_adapter(inputs, reporter))
+
+    return execute_run(store, run, job_id=job_id, engine=ENGINE, train=train)
 
 
 def preference_inputs(
@@ -98,31 +96,14 @@ def preference_inputs(
     resolved = resolve_base(parent.base_model, workspace)
     if resolved.is_fallback:
         raise TrainingError(f"{resolved.reason.split(', so')[0]}. Connect to the internet, then resume.")
-    fast = FastPath("peft", ENGINE_NOTE)
-    train = TrainInputs(workspace, run, config, dataset, resolved, describe_hardware(), fast)
+    train = TrainInputs(workspace, run, config, dataset, resolved, describe_hardware(), ENGINE)
     return PreferenceInputs(train, parent)
 
 
-def finish_preference_run(
-    store: Store, inputs: PreferenceInputs, outcome: PreferenceOutcome, started: float
-) -> dict[str, Any]:
-    run = inputs.train.run
-    summary = {**outcome.summary(), "hardware": inputs.train.hardware.name}
-    result: dict[str, Any] = {"run": run.id, "status": outcome.status, **summary}
-    if outcome.status != "finished":
-        stopped = outcome.status == "stopped"
-        message = (
-            f"Stopped at step {outcome.steps}: resume to continue from its last checkpoint."
-            if stopped
-            else f"Cancelled at step {outcome.steps}."
-        )
-        status: RunStatus = "stopped" if stopped else "cancelled"
-        update_run(store, run.id, status=status, message=message, summary=summary)
-        return result | {"message": message}
-    adapter_id, adapter_dir = register_preference_adapter(store, inputs, outcome, started, summary)
-    message = f"Finished: adapter {adapter_id}."
-    update_run(store, run.id, status="succeeded", adapter_id=adapter_id, message=message, summary=summary)
-    return result | {"adapter_id": adapter_id, "adapter": str(adapter_dir), "message": message}
+def trained_preference(store: Store, inputs: PreferenceInputs, outcome: PreferenceOutcome) -> TrainedRun:
+    """A preference run's outcome, with how its adapter is named, measured and carded."""
+    entry = partial(adapter_entry, store, inputs, outcome)
+    return TrainedRun(inputs.train.run, outcome, inputs.train.hardware.name, entry)
 
 
 def preference_adapter_id(parent: Adapter, preference_dataset: str, method: str, version: int) -> str:
@@ -131,41 +112,31 @@ def preference_adapter_id(parent: Adapter, preference_dataset: str, method: str,
     return f"{base}@{parent.base_revision or 'local'}+{lineage}+{method}@v{version}"
 
 
-def register_preference_adapter(
+def adapter_entry(
     store: Store,
     inputs: PreferenceInputs,
     outcome: PreferenceOutcome,
-    started: float,
     summary: dict[str, Any],
-) -> tuple[str, Path]:
-    run, parent, method = inputs.train.run, inputs.parent, inputs.config.method
-    adapter_dir = outcome.adapter_dir or inputs.train.adapter_dir
-    size = sum(p.stat().st_size for p in adapter_dir.rglob("*") if p.is_file())
+    started: float,
+) -> AdapterEntry:
+    """The adapter row of a preference run: lineage from its parent; N counts per base, SFT dataset and
+    method; its dataset is the parent's SFT dataset (whose test split Evaluate replays)."""
+    parent, method, dataset_id = inputs.parent, inputs.config.method, inputs.train.dataset.id
     revision = parent.base_revision or base_revision(inputs.train.resolved)
-    with store.transaction() as conn:
-        version = next_adapter_version(conn, parent.base_model, parent.dataset_id, method)
-        adapter_id = preference_adapter_id(parent, inputs.train.dataset.id, method, version)
-        card = preference_card(store, inputs, outcome, started, summary, adapter_id, revision, size)
-        card_path = write_card(run.path, card, adapter_dir)
-        metrics = {
-            k: summary.get(k) for k in ("first_loss", "final_loss", "reward_margin", "reward_accuracy")
-        }
-        insert_adapter(
-            conn,
-            adapter_id=adapter_id,
-            base_model=parent.base_model,
-            path=str(adapter_dir),
-            version=version,
-            run_id=run.id,
-            base_revision=revision,
-            dataset_id=parent.dataset_id,
-            method=method,
-            size_bytes=size,
-            metrics=metrics
-            | {k: summary.get(k) for k in ("steps", "tokens_per_second", "test_reward_margin")},
-            card_path=str(card_path),
-        )
-    return adapter_id, adapter_dir
+
+    def card(adapter_id: str, size: int) -> dict[str, Any]:
+        return preference_card(store, inputs, outcome, started, summary, adapter_id, revision, size)
+
+    return AdapterEntry(
+        base_model=parent.base_model,
+        dataset_id=parent.dataset_id,
+        method=method,
+        revision=revision,
+        adapter_dir=outcome.adapter_dir or inputs.train.adapter_dir,
+        metrics={k: summary.get(k) for k in PREFERENCE_METRICS},
+        name=partial(preference_adapter_id, parent, dataset_id, method),
+        card=card,
+    )
 
 
 def preference_card(

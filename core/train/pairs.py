@@ -1,10 +1,12 @@
 """One preference pair: the conversation so far, the reply people preferred and the one they did not.
+Every source makes this one type: Compare's votes (core/compare/vote_pairs.py), Generate's caught leaks
+and Review's edits (core/train/pairs_sources.py).
 
-    item = PreferenceItem(prompt=[{"role": "user", "content": "Just tell me 3/4 + 1/8"}],
+    pair = PreferencePair(prompt=[{"role": "user", "content": "Just tell me 3/4 + 1/8"}],
                           chosen="What could the common denominator be?", rejected="It is 7/8.",
                           source="leaks", origin="gen_1a2b:chunk_3:0")
-    item.record()    # {"prompt": [...], "chosen": [{"role": "assistant", ...}], "rejected": [...]}
-    item.group       # the prompt group: pairs that start with the same student message stay in one split
+    pair.record()    # {"prompt": [...], "chosen": [{"role": "assistant", ...}], "rejected": [...]}
+    pair.group       # the prompt group: pairs that start with the same student message stay in one split
 
 The record is TRL's conversational preference format, which DPOTrainer and ORPOTrainer read as is. The
 prompt never carries a system prompt: the adapter is trained and served without the long tutor policy.
@@ -27,15 +29,24 @@ SOURCE_LABELS: dict[str, str] = {
     "leaks": "Answer leaks caught in Generate",
     "edits": "Tutor turns edited in Review",
 }
-SOURCE_HELP: dict[str, str] = {
-    "votes": "The reply people voted best beats each reply ranked below it.",
-    "leaks": "A Socratic reply beats the reply the leak filter caught giving the answer away.",
-    "edits": "A reviewer's edited tutor turn beats the original it replaced.",
+SOURCE_HELP: dict[str, str] = {  # what the Train tab's "Pairs from" and `train --sources` say
+    "votes": "the reply people voted best beats each reply ranked below it",
+    "leaks": "a Socratic reply beats the reply the leak filter caught giving the answer away",
+    "edits": "a reviewer's edited tutor turn beats the original it replaced",
 }
 
 
+def source_help() -> str:
+    """One line saying where the preferred and rejected replies of each source come from."""
+    return (
+        "Where the preferred and rejected replies come from. "
+        + "; ".join(f"{SOURCE_LABELS[key]}: {text}" for key, text in SOURCE_HELP.items())
+        + "."
+    )
+
+
 @dataclass(frozen=True)
-class PreferenceItem:
+class PreferencePair:
     prompt: list[Message]
     chosen: str
     rejected: str
@@ -85,10 +96,10 @@ def without_system(messages: list[Message]) -> list[Message]:
     return [{"role": m["role"], "content": m["content"]} for m in messages if m.get("role") != "system"]
 
 
-def dedupe(items: list[PreferenceItem]) -> tuple[list[PreferenceItem], int]:
+def dedupe(items: list[PreferencePair]) -> tuple[list[PreferencePair], int]:
     """Usable pairs, each once (the first source wins); also how many were dropped."""
     seen: set[str] = set()
-    kept: list[PreferenceItem] = []
+    kept: list[PreferencePair] = []
     for item in items:
         if item.usable and item.key not in seen:
             seen.add(item.key)

@@ -21,14 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from core.paths import Workspace
 from core.review.build import check_name, latest_version
 from core.review.content import DatasetError, json_line, sha256_text
 from core.review.publish import VersionDraft, publish_version
 from core.review.records import SPLITS, Dataset
 from core.review.split import SplitFractions, SplitItem, split_examples
+from core.review.versions import ManifestSummary
 from core.store import Store, to_json
-from core.train.pairs import SOURCE_LABELS, SOURCES, PreferenceItem
+from core.train.pairs import SOURCE_LABELS, SOURCES, PreferencePair
 from core.train.pairs_sources import FoundPairs, collect_pairs, describe_sources
 
 log = logging.getLogger(__name__)
@@ -106,7 +109,7 @@ def freeze_pairs(
     plan = split_examples(
         [SplitItem(key, item.group, item.source) for key, item in items.items()], seed, fractions
     )
-    by_split: dict[str, list[PreferenceItem]] = {s: [items[k] for k in plan.ids(s)] for s in SPLITS}
+    by_split: dict[str, list[PreferencePair]] = {s: [items[k] for k in plan.ids(s)] for s in SPLITS}
     files: dict[str, str] = {}
     for split, members in by_split.items():
         files[f"{split}.jsonl"] = "".join(json_line(item.record()) for item in members)
@@ -150,3 +153,13 @@ def write_version(
     dataset = publish_version(store, workspace, draft, write)
     log.info("built preference dataset %s (%s pairs)", dataset.id, manifest["counts"]["total"])
     return dataset
+
+
+class PreferenceManifest(ManifestSummary):
+    """A preference dataset version's manifest as the Train tab shows it: counts per split and per source."""
+
+    sources: dict[str, int] = Field(default_factory=dict)
+
+
+def preference_manifest(dataset: Dataset) -> PreferenceManifest:
+    return PreferenceManifest.model_validate(dataset.manifest)

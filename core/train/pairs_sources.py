@@ -1,7 +1,7 @@
 """Where preference pairs come from: votes in Compare, leaks caught in Generate, edits made in Review.
 
     found = collect_pairs(store, sources=("votes", "leaks", "edits"))
-    found.items                   # [PreferenceItem, ...], deduplicated, in a stable order
+    found.items                   # [PreferencePair, ...], deduplicated, in a stable order
     found.counts, found.skipped   # per source: pairs made / candidates left out
 
 - votes: every (better, worse) reply pair a blind vote implies (core.compare.vote_pairs, the Compare stage's rule).
@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.compare.vote_pairs import preference_pairs
 from core.evaluate.behaviour.leaks import answer_key, find_leak
 from core.evaluate.behaviour.normalise import collapse
 from core.store import Store, from_json
-from core.train.pairs import SOURCES, Message, PreferenceItem, dedupe, without_system
+from core.train.pairs import SOURCES, Message, PreferencePair, dedupe, without_system
 from core.train.pairs_socratic import socratic_reply
 
 LEAK_TURN = re.compile(r"tutor turn (\d+) states the answer")
@@ -29,7 +29,7 @@ LEAK_TURN = re.compile(r"tutor turn (\d+) states the answer")
 
 @dataclass(frozen=True)
 class FoundPairs:
-    items: list[PreferenceItem]
+    items: list[PreferencePair]
     counts: dict[str, int] = field(default_factory=dict)  # pairs kept, per source
     skipped: dict[str, int] = field(default_factory=dict)  # candidates that made no usable pair, per source
     duplicates: int = 0
@@ -44,7 +44,7 @@ def collect_pairs(store: Store, sources: Iterable[str] = SOURCES) -> FoundPairs:
             f"Unknown preference source(s) {', '.join(sorted(unknown))}: use {', '.join(SOURCES)}."
         )
     readers = {"votes": vote_pairs, "leaks": leak_pairs, "edits": edit_pairs}
-    items: list[PreferenceItem] = []
+    items: list[PreferencePair] = []
     skipped: dict[str, int] = {}
     for source in chosen:
         found, missed = readers[source](store)
@@ -55,15 +55,12 @@ def collect_pairs(store: Store, sources: Iterable[str] = SOURCES) -> FoundPairs:
     return FoundPairs(kept, counts, skipped, duplicates)
 
 
-def vote_pairs(store: Store) -> tuple[list[PreferenceItem], int]:
+def vote_pairs(store: Store) -> tuple[list[PreferencePair], int]:
     pairs, _votes, skipped = preference_pairs(store)
     items = [
-        PreferenceItem(
+        replace(
+            pair,
             prompt=without_system(pair.prompt),
-            chosen=pair.chosen,
-            rejected=pair.rejected,
-            source="votes",
-            origin=f"{pair.meta['vote_id']}:{pair.meta['chosen_variant']}>{pair.meta['rejected_variant']}",
             meta={"comparison_id": pair.meta["comparison_id"], "vote_id": pair.meta["vote_id"]},
         )
         for pair in pairs
@@ -71,7 +68,7 @@ def vote_pairs(store: Store) -> tuple[list[PreferenceItem], int]:
     return items, skipped
 
 
-def leak_pairs(store: Store) -> tuple[list[PreferenceItem], int]:
+def leak_pairs(store: Store) -> tuple[list[PreferencePair], int]:
     rows = store.query(
         "SELECT run_id, chunk_id, slot, payload FROM generation_items "
         "WHERE state = 'filtered' AND reason = 'answer_leak' AND payload IS NOT NULL "
@@ -88,7 +85,7 @@ def leak_pairs(store: Store) -> tuple[list[PreferenceItem], int]:
     return items, skipped
 
 
-def leak_item(payload: dict[str, object], origin: str, chunk_id: str) -> PreferenceItem | None:
+def leak_item(payload: dict[str, object], origin: str, chunk_id: str) -> PreferencePair | None:
     """The pair of one rejected conversation, or None when its leaking turn cannot be found or rewritten."""
     messages = payload.get("messages")
     if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
@@ -102,7 +99,7 @@ def leak_item(payload: dict[str, object], origin: str, chunk_id: str) -> Prefere
     if chosen is None:
         return None
     meta = {"chunk_id": chunk_id, "intent": payload.get("intent"), "turn": index}
-    return PreferenceItem(without_system(messages[:index]), chosen, rejected, "leaks", origin, meta)
+    return PreferencePair(without_system(messages[:index]), chosen, rejected, "leaks", origin, meta)
 
 
 def leak_index(messages: list[Message], verdicts: object, key: object) -> int | None:
@@ -119,7 +116,7 @@ def leak_index(messages: list[Message], verdicts: object, key: object) -> int | 
     return leak.turn if leak is not None and leak.turn > 0 else None
 
 
-def edit_pairs(store: Store) -> tuple[list[PreferenceItem], int]:
+def edit_pairs(store: Store) -> tuple[list[PreferencePair], int]:
     rows = store.query(
         "SELECT e.id, e.revision, e.messages, e.chunk_id, e.intent, r.messages AS original "
         "FROM examples e JOIN example_revisions r ON r.example_id = e.id AND r.revision = 1 "
@@ -133,7 +130,7 @@ def edit_pairs(store: Store) -> tuple[list[PreferenceItem], int]:
         for index, (prompt, chosen, rejected) in enumerate(found):
             origin = f"{row['id']}:r1>r{row['revision']}:{index}"
             item_meta = meta | {"intent": row["intent"]}
-            items.append(PreferenceItem(prompt, chosen, rejected, "edits", origin, item_meta))
+            items.append(PreferencePair(prompt, chosen, rejected, "edits", origin, item_meta))
         skipped += 0 if found else 1
     return items, skipped
 

@@ -46,11 +46,16 @@ PRESETS: dict[Preset, dict[str, Any]] = {
         "gradient_accumulation": 2,
     },
 }
-PRESET_HELP: dict[Preset, str] = {
-    "quick": "A short first try: small adapter, one pass over the data. Minutes on a laptop.",
-    "balanced": "The usual choice: three passes over the data with a medium-sized adapter.",
-    "thorough": "Four passes, a larger adapter and longer conversations. Best on a GPU.",
+PRESET_HELP: dict[Preset, str] = {  # what the Train tab's preset picker and `train --preset` say
+    "quick": "a short first try (small adapter, one pass), minutes on a laptop",
+    "balanced": "the usual choice (three passes, medium adapter)",
+    "thorough": "four passes, a larger adapter and longer conversations, best on a GPU",
 }
+
+
+def preset_help() -> str:
+    """One line naming every preset with what it is for."""
+    return " · ".join(f"{name}: {text}" for name, text in PRESET_HELP.items()) + "."
 
 
 class ConfigError(ValueError):

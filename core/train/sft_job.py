@@ -14,6 +14,7 @@ import logging
 import os
 import subprocess
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,19 +24,12 @@ from core.paths import Workspace
 from core.review.records import get_dataset
 from core.store import Store, from_json
 from core.train.callbacks import Reporter
-from core.train.card import CardFacts, build_card, write_card
+from core.train.card import CardFacts, build_card
 from core.train.components import TrainInputs
 from core.train.estimate import ModelShape
 from core.train.launch import FastPath, plan_launch, try_fast_path
-from core.train.records import (
-    Run,
-    RunStatus,
-    adapter_id_for,
-    insert_adapter,
-    next_adapter_version,
-    require_run,
-    update_run,
-)
+from core.train.lifecycle import AdapterEntry, TrainedRun, execute_run
+from core.train.records import Run, adapter_id_for, require_run, update_run
 from core.train.sft_config import TrainConfig, TrainingError, load_config
 
 if TYPE_CHECKING:
@@ -46,6 +40,7 @@ log = logging.getLogger(__name__)
 
 RUN_YAML = "run.yaml"
 RESULT_JSON = "result.json"
+SFT_METRICS = ("first_loss", "final_loss", "eval_loss", "tokens_per_second", "steps")
 
 
 def train_job(ctx: JobContext) -> dict[str, Any]:
@@ -72,27 +67,19 @@ def run_training(
     distributed: bool = False,
     main_process: bool = True,
 ) -> dict[str, Any]:
-    """Train and record the outcome. Failures mark the run failed (with the reason) and propagate."""
+    """Train and record the outcome (core.train.lifecycle). Failures mark the run failed and propagate."""
     fast = try_fast_path(
         config, hardware, distributed=distributed
     )  # first: unsloth must precede transformers
-    started = time.time()
     log.info("%s", fast.reason)
-    if main_process:
-        engine = {"engine": fast.engine, "engine_reason": fast.reason}
-        update_run(store, run.id, status="running", job_id=job_id, message=fast.reason, summary=engine)
-    try:
+
+    def train() -> TrainedRun:
         inputs = training_inputs(workspace, store, run, config, hardware, fast)
         from core.train.sft_trainer import train_adapter
 
-        outcome = train_adapter(inputs, reporter)
-    except BaseException as exc:
-        if main_process:
-            update_run(store, run.id, status="failed", message=_failure_message(exc))
-        raise
-    if not main_process:
-        return {}
-    return finish_run(store, inputs, outcome, started)
+        return trained_sft(inputs, train_adapter(inputs, reporter))
+
+    return execute_run(store, run, job_id=job_id, engine=fast, train=train, main_process=main_process)
 
 
 def training_inputs(
@@ -109,59 +96,31 @@ def training_inputs(
     return TrainInputs(workspace, run, config, dataset, resolved, hardware, fast)
 
 
-def _failure_message(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, TrainingError) else f"{type(exc).__name__}: {exc}"
+def trained_sft(inputs: TrainInputs, outcome: TrainOutcome) -> TrainedRun:
+    """A supervised run's outcome, with how its adapter is named, measured and carded."""
+    return TrainedRun(inputs.run, outcome, inputs.hardware.name, partial(adapter_entry, inputs, outcome))
 
 
-def finish_run(store: Store, inputs: TrainInputs, outcome: TrainOutcome, started: float) -> dict[str, Any]:
-    """Record how the run ended; a finished one gets its adapter row and model card."""
+def adapter_entry(
+    inputs: TrainInputs, outcome: TrainOutcome, summary: dict[str, Any], started: float
+) -> AdapterEntry:
+    """The adapter row of a supervised run: its version counts up per base and dataset."""
     run = inputs.run
-    summary = {**outcome.summary(), "hardware": inputs.hardware.name}
-    result: dict[str, Any] = {"run": run.id, "status": outcome.status, **summary}
-    if outcome.status != "finished":
-        message = (
-            f"Stopped at step {outcome.steps}: resume to continue from its last checkpoint."
-            if outcome.status == "stopped"
-            else f"Cancelled at step {outcome.steps}."
-        )
-        status: RunStatus = "stopped" if outcome.status == "stopped" else "cancelled"
-        update_run(store, run.id, status=status, message=message, summary=summary)
-        return result | {"message": message}
-    adapter_id, adapter_dir = register_adapter(store, inputs, outcome, started, summary)
-    message = f"Finished: adapter {adapter_id}."
-    update_run(store, run.id, status="succeeded", adapter_id=adapter_id, message=message, summary=summary)
-    return result | {"adapter_id": adapter_id, "adapter": str(adapter_dir), "message": message}
-
-
-def register_adapter(
-    store: Store, inputs: TrainInputs, outcome: TrainOutcome, started: float, summary: dict[str, Any]
-) -> tuple[str, Path]:
-    """Insert the adapter row (its version counts up per base and dataset) and write its model card."""
-    run = inputs.run
-    adapter_dir = outcome.adapter_dir or inputs.adapter_dir
-    size = sum(p.stat().st_size for p in adapter_dir.rglob("*") if p.is_file())
     revision = base_revision(inputs.resolved)
-    with store.transaction() as conn:
-        version = next_adapter_version(conn, run.base_model, run.dataset_id)
-        adapter_id = adapter_id_for(run.base_model, revision, run.dataset_id or "none", version)
-        facts = card_facts(inputs, outcome, started, summary, adapter_id, revision, size)
-        card_path = write_card(run.path, build_card(facts), adapter_dir)
-        insert_adapter(
-            conn,
-            adapter_id=adapter_id,
-            base_model=run.base_model,
-            path=str(adapter_dir),
-            version=version,
-            run_id=run.id,
-            base_revision=revision,
-            dataset_id=run.dataset_id,
-            size_bytes=size,
-            metrics={
-                k: summary[k] for k in ("first_loss", "final_loss", "eval_loss", "tokens_per_second", "steps")
-            },
-            card_path=str(card_path),
-        )
-    return adapter_id, adapter_dir
+
+    def card(adapter_id: str, size: int) -> dict[str, Any]:
+        return build_card(card_facts(inputs, outcome, started, summary, adapter_id, revision, size))
+
+    return AdapterEntry(
+        base_model=run.base_model,
+        dataset_id=run.dataset_id,
+        method="sft",
+        revision=revision,
+        adapter_dir=outcome.adapter_dir or inputs.adapter_dir,
+        metrics={k: summary[k] for k in SFT_METRICS},
+        name=partial(adapter_id_for, run.base_model, revision, run.dataset_id or "none"),
+        card=card,
+    )
 
 
 def base_revision(resolved: ResolvedBase) -> str:

@@ -2,7 +2,7 @@
 list of runs with their adapters. Reads the store and the jobs' metric files; loads no model.
 
     view = run_view(store, ws)                 # the active run, else the newest; None when there is none
-    view.metrics, view.eta_s, view.can_stop
+    view.metrics, view.summary, view.eta_s   # MetricRecord list, RunSummary (core.train.summary)
     rows = runs_overview(store)                # every run, newest first, with adapter id, losses, size
 """
 
@@ -21,6 +21,7 @@ from core.train.checkpoints import latest_complete
 from core.train.components import CHECKPOINTS_DIR
 from core.train.records import Adapter, Run, adapter_for_run, get_run, list_runs, run_job_ids
 from core.train.runs import RESUMABLE, effective_status
+from core.train.summary import MetricRecord, RunSummary, run_summary
 
 LOG_LINES = 15
 
@@ -30,7 +31,8 @@ class RunView:
     run: Run
     status: str
     job: Job | None
-    metrics: list[dict[str, Any]]
+    summary: RunSummary
+    metrics: list[MetricRecord]
     step: int
     total_steps: int | None
     eta_s: float | None
@@ -63,13 +65,15 @@ def run_view(store: Store, workspace: Workspace, run_id: str | None = None) -> R
     job = get_job(store, run.job_id) if run.job_id else None
     status = effective_status(store, run)
     metrics = run_metrics(workspace, run_job_ids(store, run.id))
-    step, total = _steps(run, job, metrics)
+    summary = run_summary(run)
+    step, total = _steps(summary, job, metrics)
     checkpoint = latest_complete(run.path / CHECKPOINTS_DIR)
     return RunView(
         run=run,
         status=status,
         job=job,
-        metrics=metrics,
+        summary=summary,
+        metrics=[MetricRecord.model_validate(record) for record in metrics],
         step=step,
         total_steps=total,
         eta_s=estimate_eta(metrics, step, total) if status == "running" else None,
@@ -110,12 +114,11 @@ def run_metrics(workspace: Workspace, job_ids: list[str]) -> list[dict[str, Any]
     return merged
 
 
-def _steps(run: Run, job: Job | None, metrics: list[dict[str, Any]]) -> tuple[int, int | None]:
-    summary = run.summary or {}
+def _steps(summary: RunSummary, job: Job | None, metrics: list[dict[str, Any]]) -> tuple[int, int | None]:
     if job is not None and job.is_active and job.progress_total:
         return int(job.progress_done), int(job.progress_total)
-    if summary.get("steps") is not None:
-        return int(summary["steps"]), summary.get("total_steps")
+    if summary.steps is not None:
+        return summary.steps, summary.total_steps
     last = max((int(r["step"]) for r in metrics), default=0)
     return last, None
 
@@ -154,12 +157,13 @@ class RunRow:
     run: Run
     status: str
     adapter: Adapter | None
+    summary: RunSummary
 
 
 def runs_overview(store: Store, limit: int = 100) -> list[RunRow]:
     """Every run (newest first) with its effective status and adapter, for the runs table."""
     return [
-        RunRow(run, effective_status(store, run), adapter_for_run(store, run.id))
+        RunRow(run, effective_status(store, run), adapter_for_run(store, run.id), run_summary(run))
         for run in list_runs(store, limit)
     ]
 

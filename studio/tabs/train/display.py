@@ -11,10 +11,12 @@ from typing import Any
 import pandas as pd
 
 from core.review.records import Dataset
+from core.review.versions import manifest_summary
 from core.train.planning import TrainingPlan
 from core.train.records import Run
 from core.train.sft_config import ALL_LINEAR, TrainConfig
-from core.train.status import RunRow, RunView
+from core.train.status import RunRow, RunView, TrainingOverview
+from core.train.summary import MetricRecord, RunSummary
 from studio.display import format_bytes, format_duration
 
 # The settings form, in the order the widgets are built and their values arrive in handlers.
@@ -132,12 +134,15 @@ def config_from_form(dataset: str | None, base: str | None, preset: str, values:
 def dataset_choices(datasets: list[Dataset]) -> list[tuple[str, str]]:
     choices = []
     for dataset in datasets:
-        counts = dataset.manifest.get("counts") or {}
-        label = (
-            f"{dataset.id} · {counts.get('train', '?')} train / {counts.get('validation', '?')} validation"
-        )
-        choices.append((label, dataset.id))
+        counts = manifest_summary(dataset).counts
+        choices.append((f"{dataset.id} · {counts.train} train / {counts.validation} validation", dataset.id))
     return choices
+
+
+def pick_choice(value: str | None, choices: list[tuple[str, str]]) -> str | None:
+    """`value` while it is still offered, else the first choice (the newest), else nothing."""
+    values = [choice for _label, choice in choices]
+    return value if value in values else (values[0] if values else None)
 
 
 def plan_html(plan: TrainingPlan) -> str:
@@ -193,7 +198,7 @@ def progress_html(view: RunView | None) -> str:
     steps = f"Step {view.step} of {view.total_steps}" if view.total_steps else ""
     eta = f" · about {format_duration(view.eta_s)} left" if view.eta_s else ""
     adapter = f" · adapter <code>{html.escape(view.adapter.id)}</code>" if view.adapter else ""
-    engine = (view.run.summary or {}).get("engine_reason")
+    engine = view.summary.engine_reason
     engine_line = f'<p class="ts-muted">Engine: {html.escape(engine)}</p>' if engine else ""
     return (
         f'<div class="ts-run-progress" id="train-progress-body"><b>{html.escape(view.run.id)}</b> · '
@@ -207,17 +212,21 @@ def _frame(rows: list[dict[str, Any]], dtypes: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(dtypes)).astype(dtypes)
 
 
-def loss_frame(metrics: list[dict[str, Any]]) -> pd.DataFrame:
-    rows = [
-        {"step": r["step"], "loss": round(r["loss"], 4), "series": "Training"}
-        for r in metrics
-        if r.get("loss") is not None
-    ]
-    rows += [
-        {"step": r["step"], "loss": round(r["eval_loss"], 4), "series": "Validation"}
-        for r in metrics
-        if r.get("eval_loss") is not None
-    ]
+def _series(
+    metrics: list[MetricRecord], name: str, column: str, digits: int | None = None
+) -> list[dict[str, Any]]:
+    """(step, value) rows of the records that measured `name`."""
+    rows = []
+    for record in metrics:
+        value = record.value(name)
+        if value is not None:
+            rows.append({"step": record.step, column: value if digits is None else round(value, digits)})
+    return rows
+
+
+def loss_frame(metrics: list[MetricRecord]) -> pd.DataFrame:
+    rows = [row | {"series": "Training"} for row in _series(metrics, "loss", "loss", 4)]
+    rows += [row | {"series": "Validation"} for row in _series(metrics, "eval_loss", "loss", 4)]
     # The plot takes its legend from the series present when it is first drawn (often none yet): an empty
     # point for a missing series keeps both in the legend and the colours fixed.
     present = {row["series"] for row in rows}
@@ -225,51 +234,61 @@ def loss_frame(metrics: list[dict[str, Any]]) -> pd.DataFrame:
     return _frame(rows, {"step": "int64", "loss": "float64", "series": "str"})
 
 
-def rate_frame(metrics: list[dict[str, Any]]) -> pd.DataFrame:
-    rows = [
-        {"step": r["step"], "learning rate": r["learning_rate"]}
-        for r in metrics
-        if r.get("learning_rate") is not None
-    ]
-    return _frame(rows, {"step": "int64", "learning rate": "float64"})
+def rate_frame(metrics: list[MetricRecord]) -> pd.DataFrame:
+    return _frame(
+        _series(metrics, "learning_rate", "learning rate"), {"step": "int64", "learning rate": "float64"}
+    )
 
 
-def speed_frame(metrics: list[dict[str, Any]]) -> pd.DataFrame:
-    rows = [
-        {"step": r["step"], "tokens/s": r["tokens_per_second"]}
-        for r in metrics
-        if r.get("tokens_per_second") is not None
-    ]
-    return _frame(rows, {"step": "int64", "tokens/s": "float64"})
+def speed_frame(metrics: list[MetricRecord]) -> pd.DataFrame:
+    return _frame(_series(metrics, "tokens_per_second", "tokens/s"), {"step": "int64", "tokens/s": "float64"})
 
 
 def metrics_signature(view: RunView | None) -> str:
     if view is None:
         return "none"
-    last = view.metrics[-1] if view.metrics else {}
-    return f"{view.run.id}:{len(view.metrics)}:{last.get('step')}:{view.status}"
+    last = view.metrics[-1].step if view.metrics else None
+    return f"{view.run.id}:{len(view.metrics)}:{last}:{view.status}"
+
+
+def poll_keys(overview: TrainingOverview) -> dict[str, str]:
+    """One key per section of the tab: a section is redrawn only when its key changed since the last poll."""
+    return {
+        "metrics": metrics_signature(overview.view),
+        "runs": runs_signature(overview.runs),
+        "card": overview.card,
+        "datasets": str([d.id for d in overview.datasets]),
+    }
+
+
+def changed_sections(seen: dict[str, str] | None, keys: dict[str, str]) -> dict[str, bool]:
+    return {name: (seen or {}).get(name) != key for name, key in keys.items()}
 
 
 def runs_frame(rows: list[RunRow]) -> pd.DataFrame:
-    data = []
-    for row in rows:
-        summary, adapter = row.run.summary or {}, row.adapter
-        data.append(
-            [
-                row.run.id,
-                STATUS_LABELS.get(row.status, row.status),
-                adapter.id if adapter else "",
-                row.run.dataset_id or "",
-                row.run.base_model,
-                _steps(summary),
-                _number(summary.get("final_loss")),
-                _number(summary.get("eval_loss")),
-                _number(summary.get("tokens_per_second"), 0),
-                format_bytes(adapter.size_bytes) if adapter else "",
-                time.strftime("%Y-%m-%d %H:%M", time.localtime(row.run.created_at)),
-            ]
-        )
-    return pd.DataFrame(data, columns=RUN_COLUMNS)
+    return pd.DataFrame([_run_cells(row) for row in rows], columns=RUN_COLUMNS)
+
+
+def _run_cells(row: RunRow) -> list[str]:
+    summary, adapter = row.summary, row.adapter
+    return [
+        row.run.id,
+        STATUS_LABELS.get(row.status, row.status),
+        adapter.id if adapter else "",
+        row.run.dataset_id or "",
+        row.run.base_model,
+        _steps(summary),
+        _number(summary.final_loss),
+        _number(summary.eval_loss),
+        _number(summary.tokens_per_second, 0),
+        format_bytes(adapter.size_bytes) if adapter else "",
+        time.strftime("%Y-%m-%d %H:%M", time.localtime(row.run.created_at)),
+    ]
+
+
+def run_ids(rows: list[RunRow]) -> list[str]:
+    """The runs table's ids, row for row (a click on a row picks its run)."""
+    return [row.run.id for row in rows]
 
 
 def run_choices(rows: list[RunRow]) -> list[tuple[str, str]]:
@@ -284,11 +303,11 @@ def runs_signature(rows: list[RunRow]) -> str:
     return "|".join(f"{r.run.id}:{r.status}:{r.run.updated_at}" for r in rows)
 
 
-def _steps(summary: dict[str, Any]) -> str:
-    if summary.get("steps") is None:
+def _steps(summary: RunSummary) -> str:
+    if summary.steps is None:
         return ""
-    total = summary.get("total_steps")
-    return f"{summary['steps']}" + (f" / {total}" if total else "")
+    total = summary.total_steps
+    return f"{summary.steps}" + (f" / {total}" if total else "")
 
 
 def _gb(value: float) -> str:

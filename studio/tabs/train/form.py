@@ -10,6 +10,8 @@ import gradio as gr
 from core.train.sft_config import TrainConfig
 from studio.tabs.train import display as show
 
+# Every input of the tab (settings, dataset, base, preset, the preference panel) is one of these.
+InputWidget = gr.Slider | gr.Number | gr.Dropdown | gr.Checkbox | gr.Radio
 LAYER_CHOICES = ["all-linear", "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 # How each setting is edited: numbers as sliders or number boxes, options as dropdowns or radios.
 WIDGETS: dict[str, tuple[type, dict[str, Any]]] = {
@@ -49,10 +51,10 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def build_fields(defaults: TrainConfig, *, gpu: bool) -> list[Any]:
+def build_fields(defaults: TrainConfig, *, gpu: bool) -> list[InputWidget]:
     """One widget per setting, grouped on screen; returned in show.FORM_FIELDS order."""
     values = dict(zip(show.FORM_FIELDS, show.form_values(defaults), strict=True))
-    built: dict[str, Any] = {}
+    built: dict[str, InputWidget] = {}
     for title, names in GROUPS:
         gr.Markdown(f"**{title}**")
         with gr.Row(equal_height=False):

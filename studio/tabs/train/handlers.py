@@ -1,31 +1,40 @@
 """The Train tab: pick a dataset version and a base model, adjust the settings (or a preset), see the
 memory and time estimate, start a run as a background job, watch its loss curves, stop / resume / cancel
-it, and read each finished run's adapter id and model card. Each handler calls one function of
-core/train and formats its answer with studio/tabs/train/display.py."""
+it, and read each finished run's adapter id and model card; or improve a trained adapter with DPO / ORPO.
+Widgets come from layout.py as one `TrainWidgets`; each handler calls one function of core/train and
+formats its answer with display.py (preference_display.py for the preference panel)."""
 
 from __future__ import annotations
 
 from functools import partial
-from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
+from gradio.components import Component
 from pydantic import ValidationError
 
-from core.review.records import list_datasets
-from core.train.planning import plan_training, suggested_bases
+from core.review.content import DatasetError
+from core.train.dpo_config import PreferenceConfig
+from core.train.dpo_runs import plan_preference_training, preference_choices, start_preference_training
+from core.train.pairs_build import build_preference_dataset
+from core.train.planning import plan_training
 from core.train.runs import cancel_training, resume_training, start_training, stop_training
-from core.train.sft_config import PRESET_NAMES, TrainConfig, TrainingError, describe_errors
-from core.train.status import training_overview
+from core.train.sft_config import TrainConfig, TrainingError, describe_errors
+from core.train.status import RunView, TrainingOverview, run_view, training_overview
 from studio.context import AppContext
 from studio.tabs.train import display as show
-from studio.tabs.train import preference as train_preference
-from studio.tabs.train.form import build_fields
+from studio.tabs.train import preference_display as pref_show
+from studio.tabs.train.layout import TrainWidgets, build_layout
 
 POLL_SECONDS = 2.0
-PLOT_HEIGHT = 220
-PRESET_SUMMARY = "quick: minutes on a laptop · balanced: the usual choice · thorough: best on a GPU."
-DATASET_HELP = "A frozen set of accepted conversations from the Review tab. The newest is picked for you."
+Updates = dict[Component, Any]
+
+
+def build(ctx: AppContext) -> None:
+    w = build_layout(ctx)
+    _wire_form(ctx, w)
+    _wire_poll(ctx, w)
+    _wire_preference(ctx, w)
 
 
 def _config(dataset: str | None, base: str | None, preset: str, values: tuple[Any, ...]) -> TrainConfig:
@@ -78,40 +87,54 @@ def act(ctx: AppContext, action: str, run_id: str | None) -> tuple[str, Any]:
     return message, gr.skip()
 
 
-def poll(ctx: AppContext, run_id: str | None, dataset: str | None, seen: dict[str, str]) -> tuple[Any, ...]:
+def poll(
+    ctx: AppContext, w: TrainWidgets, run_id: str | None, dataset: str | None, seen: dict[str, str]
+) -> Updates:
     """Redraw what changed: progress, plots and log of the watched run; the runs table; the card; datasets."""
     overview = training_overview(ctx.store, ctx.workspace, run_id or None)
-    view, seen = overview.view, dict(seen or {})
-    keys = {
-        "metrics": show.metrics_signature(view),
-        "runs": show.runs_signature(overview.runs),
-        "card": overview.card,
-        "datasets": str([d.id for d in overview.datasets]),
+    keys = show.poll_keys(overview)
+    changed = show.changed_sections(seen, keys)
+    return {
+        **_watched(w, overview.view, changed["metrics"]),
+        **_listed(w, overview, run_id, changed),
+        **_datasets(w, overview, dataset, changed["datasets"]),
+        w.seen: keys,
     }
-    changed = {name: seen.get(name) != key for name, key in keys.items()}
+
+
+def _watched(w: TrainWidgets, view: RunView | None, redraw: bool) -> Updates:
     metrics = view.metrics if view else []
     plots = (show.loss_frame(metrics), show.rate_frame(metrics), show.speed_frame(metrics))
+    allowed = (view.can_stop, view.can_resume, view.can_cancel) if view else (False, False, False)
+    return {
+        w.progress: show.progress_html(view),
+        **{
+            plot: frame if redraw else gr.skip()
+            for plot, frame in zip((w.loss, w.rate, w.speed), plots, strict=True)
+        },
+        w.log: view.log_tail if view else "",
+        **{
+            b: gr.update(interactive=bool(view and a))
+            for b, a in zip((w.stop, w.resume, w.cancel), allowed, strict=True)
+        },
+        w.command: show.command_markdown(view.run if view else None),
+    }
+
+
+def _listed(
+    w: TrainWidgets, overview: TrainingOverview, run_id: str | None, changed: dict[str, bool]
+) -> Updates:
     runs = show.runs_frame(overview.runs)
-    datasets = show.dataset_choices(overview.datasets)
-    pick = dataset if dataset in [d.id for d in overview.datasets] else (datasets[0][1] if datasets else None)
-    return (
-        show.progress_html(view),
-        *(plots if changed["metrics"] else (gr.skip(),) * 3),
-        view.log_tail if view else "",
-        *(gr.update(interactive=bool(view and allowed)) for allowed in _actions(view)),
-        gr.update(value=runs, visible=bool(overview.runs)) if changed["runs"] else gr.skip(),
-        gr.update(visible=not overview.runs),
-        runs["Run"].tolist(),
-        _run_picker(overview, run_id),
-        overview.card if changed["card"] else gr.skip(),
-        show.command_markdown(view.run if view else None),
-        gr.update(choices=datasets, value=pick) if changed["datasets"] or pick != dataset else gr.skip(),
-        keys,
-        gr.update(visible=not overview.datasets),
-    )
+    return {
+        w.runs: gr.update(value=runs, visible=bool(overview.runs)) if changed["runs"] else gr.skip(),
+        w.runs_empty: gr.update(visible=not overview.runs),
+        w.run_ids: show.run_ids(overview.runs),
+        w.run: _run_picker(overview, run_id),
+        w.card: overview.card if changed["card"] else gr.skip(),
+    }
 
 
-def _run_picker(overview: Any, run_id: str | None) -> Any:
+def _run_picker(overview: TrainingOverview, run_id: str | None) -> Any:
     """Fresh run choices; the value only when nothing is watched yet. Setting it on every poll would let a
     poll that started before Start (or a click on the runs table) switch the view back to the old run."""
     choices = show.run_choices(overview.runs)
@@ -120,8 +143,13 @@ def _run_picker(overview: Any, run_id: str | None) -> Any:
     return gr.update(choices=choices, value=overview.view.run.id if overview.view else None)
 
 
-def _actions(view: Any) -> tuple[bool, bool, bool]:
-    return (view.can_stop, view.can_resume, view.can_cancel) if view else (False, False, False)
+def _datasets(w: TrainWidgets, overview: TrainingOverview, dataset: str | None, changed: bool) -> Updates:
+    choices = show.dataset_choices(overview.datasets)
+    pick = show.pick_choice(dataset, choices)
+    return {
+        w.dataset: gr.update(choices=choices, value=pick) if changed or pick != dataset else gr.skip(),
+        w.no_dataset: gr.update(visible=not overview.datasets),
+    }
 
 
 def pick_run(ids: list[str], event: gr.SelectData) -> Any:
@@ -129,175 +157,144 @@ def pick_run(ids: list[str], event: gr.SelectData) -> Any:
     return ids[row] if isinstance(row, int) and 0 <= row < len(ids) else gr.skip()
 
 
-def build(ctx: AppContext) -> None:
-    gr.Markdown(
-        "Teach the base model your tutor's behaviour: it learns from the accepted conversations of a dataset "
-        "version, so it needs no long instructions later. Training runs in the background; you can close the browser."
-    )
-    ui = SimpleNamespace()
-    _setup(ctx, ui)
-    train_preference.build(ctx, ui)  # DPO / ORPO on a trained adapter: its own panel, the same runs
-    _live(ui)
-    train_preference.reward_plot(ui)
-    _runs(ui)
-    ui.seen, ui.run_ids = gr.State({}), gr.State([])
-    _wire(ctx, ui)
-    train_preference.wire(ctx, ui)
-
-
-def _setup(ctx: AppContext, ui: SimpleNamespace) -> None:
-    defaults = TrainConfig.from_preset("balanced")
-    datasets = list_datasets(ctx.store, "sft")
-    ui.no_dataset = gr.Markdown(f"*{show.NO_DATASET}*", visible=not datasets, elem_id="train-no-dataset")
-    with gr.Row(equal_height=False):
-        ui.dataset = gr.Dropdown(
-            label="Dataset version",
-            choices=show.dataset_choices(datasets),
-            allow_custom_value=True,  # versions built after the page loaded arrive with the poll
-            info=DATASET_HELP,
-            scale=2,
-            elem_id="train-dataset",
-        )
-        ui.base = gr.Dropdown(
-            label="Base model",
-            choices=suggested_bases(ctx.hardware, ctx.base.requested),
-            value=ctx.base.requested,
-            allow_custom_value=True,
-            info=TrainConfig.model_fields["base"].description,
-            scale=2,
-            elem_id="train-base",
-        )
-        ui.preset = gr.Radio(
-            list(PRESET_NAMES),
-            value="balanced",
-            label="Preset",
-            scale=2,
-            elem_id="train-preset",
-            info=PRESET_SUMMARY,
-        )
-    with gr.Accordion(
-        "Settings (the preset fills them in; each one is explained)", open=False, elem_id="train-settings"
-    ):
-        ui.fields = build_fields(defaults, gpu=ctx.hardware.device == "cuda")
-    ui.estimate = gr.HTML(elem_id="train-estimate")
-    with gr.Row():
-        ui.start = gr.Button("Start training", variant="primary", elem_id="train-start")
-    ui.notice = gr.Markdown(elem_id="train-notice")
-    with gr.Accordion("Command line", open=False, elem_id="train-command"):
-        ui.command = gr.Markdown(show.command_markdown(), elem_id="train-command-text")
-        ui.yaml = gr.Code(language="yaml", label="run.yaml", interactive=False, elem_id="train-yaml")
-
-
-def _live(ui: SimpleNamespace) -> None:
-    with gr.Row(equal_height=True):
-        ui.run = gr.Dropdown(
-            label="Watching",
-            choices=[],
-            allow_custom_value=True,  # runs started after the page loaded arrive with the poll
-            info="The run whose progress is shown below.",
-            scale=4,
-            elem_id="train-run",
-        )
-        ui.stop = gr.Button("Stop (resumable)", interactive=False, scale=1, elem_id="train-stop")
-        ui.resume = gr.Button("Resume", interactive=False, scale=1, elem_id="train-resume")
-        ui.cancel = gr.Button("Cancel", variant="stop", interactive=False, scale=1, elem_id="train-cancel")
-    ui.progress = gr.HTML(elem_id="train-progress")
-    with gr.Row():
-        ui.loss = gr.LinePlot(
-            x="step",
-            y="loss",
-            color="series",
-            title="Loss (lower is better)",
-            y_axis_format=".3~f",
-            color_map=show.LOSS_COLORS,
-            height=PLOT_HEIGHT,
-            elem_id="train-loss-plot",
-        )
-        ui.rate = gr.LinePlot(
-            x="step",
-            y="learning rate",
-            title="Learning rate",
-            y_axis_format=".1e",
-            height=PLOT_HEIGHT,
-            elem_id="train-lr-plot",
-        )
-        ui.speed = gr.LinePlot(
-            x="step",
-            y="tokens/s",
-            title="Speed (tokens per second)",
-            y_axis_format=",.0f",
-            height=PLOT_HEIGHT,
-            elem_id="train-speed-plot",
-        )
-    ui.log = gr.Textbox(
-        label="Training log (last lines)",
-        lines=6,
-        max_lines=10,
-        interactive=False,
-        autoscroll=True,
-        elem_id="train-log",
+def preference_config(
+    method: str, parent: str | None, dataset: str | None, beta: float, *values: Any
+) -> PreferenceConfig:
+    """The shared Settings form's values, with the preference panel's method, parent, dataset and steps."""
+    learning_rate, epochs, max_steps, *form = values
+    shared = show.config_from_form(dataset, "", "custom", list(form)).model_dump()
+    shared = {k: v for k, v in shared.items() if k not in pref_show.PREFERENCE_FIELDS}
+    return PreferenceConfig(
+        **shared,
+        method=method,  # type: ignore[arg-type]
+        parent_adapter=parent or "",
+        beta=float(beta),
+        learning_rate=float(learning_rate),
+        epochs=float(epochs),
+        max_steps=int(max_steps) if max_steps else None,
     )
 
 
-def _runs(ui: SimpleNamespace) -> None:
-    gr.Markdown("### Runs")
-    ui.runs_empty = gr.Markdown(show.NO_RUNS, elem_id="train-runs-empty")
-    ui.runs = gr.Dataframe(
-        headers=show.RUN_COLUMNS,
-        interactive=False,
-        visible=False,
-        wrap=True,
-        max_height=320,
-        elem_id="train-runs",
+def estimate_preference(ctx: AppContext, *values: Any) -> str:
+    try:
+        plan = plan_preference_training(ctx.store, ctx.workspace, preference_config(*values), ctx.hardware)
+    except ValidationError as exc:
+        return pref_show.error_html(describe_errors(exc, "", "Settings", PreferenceConfig))
+    except (TrainingError, ValueError) as exc:
+        return pref_show.error_html(str(exc))
+    return pref_show.plan_html(plan)
+
+
+def start_preference(ctx: AppContext, *values: Any) -> tuple[str, Any]:
+    try:
+        config = preference_config(*values)
+        started = start_preference_training(ctx.store, ctx.workspace, config, ctx.hardware)
+    except ValidationError as exc:
+        raise gr.Error(describe_errors(exc, "", "Settings", PreferenceConfig)) from exc
+    except (TrainingError, ValueError) as exc:
+        raise gr.Error(str(exc)) from exc
+    return started.notice, started.run.id
+
+
+def build_dataset(ctx: AppContext, sources: list[str]) -> tuple[str, Any]:
+    if not sources:
+        raise gr.Error("Tick at least one source of pairs.")
+    try:
+        report = build_preference_dataset(ctx.store, ctx.workspace, sources=sources)
+    except DatasetError as exc:
+        raise gr.Error(str(exc)) from exc
+    choices = pref_show.dataset_choices(preference_choices(ctx.store).datasets)
+    return pref_show.build_markdown(report), gr.update(choices=choices, value=report.dataset.id)
+
+
+def poll_preference(
+    ctx: AppContext, w: TrainWidgets, run_id: str | None, parent: str | None, dataset: str | None, seen: dict
+) -> Updates:
+    """The watched run's reward curves (shown for preference runs only), and fresh adapter/dataset lists."""
+    view = run_view(ctx.store, ctx.workspace, run_id or None)
+    choices = preference_choices(ctx.store)
+    metrics, p = (view.metrics if view else []), w.preference
+    keys = pref_show.poll_keys(view, choices)
+    changed = show.changed_sections(seen, keys)
+    adapters, datasets = (
+        pref_show.adapter_choices(choices.adapters),
+        pref_show.dataset_choices(choices.datasets),
     )
-    with gr.Accordion("Model card of the watched run", open=False, elem_id="train-card-box"):
-        ui.card = gr.Markdown(elem_id="train-card")
+    rewards = gr.update(value=pref_show.reward_frame(metrics), visible=pref_show.has_rewards(metrics))
+    lists = changed["lists"]
+    return {
+        w.rewards: rewards if changed["metrics"] else gr.skip(),
+        p.parent: gr.update(choices=adapters, value=show.pick_choice(parent, adapters))
+        if lists
+        else gr.skip(),
+        p.dataset: gr.update(choices=datasets, value=show.pick_choice(dataset, datasets))
+        if lists
+        else gr.skip(),
+        p.no_parent: gr.update(visible=not choices.adapters),
+        p.seen: keys,
+    }
 
 
-def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
-    form = [ui.dataset, ui.base, ui.preset, *ui.fields]
+def _wire_form(ctx: AppContext, w: TrainWidgets) -> None:
     gr.on(
-        [c.change for c in form],
+        [c.change for c in w.form],
         partial(estimate, ctx),
-        inputs=form,
-        outputs=[ui.estimate, ui.yaml],
+        inputs=w.form,
+        outputs=[w.estimate, w.yaml],
         show_progress="hidden",
         trigger_mode="always_last",
         api_name="train_estimate",
     )
-    ui.preset.input(apply_preset, inputs=[ui.preset], outputs=ui.fields, show_progress="hidden")
-    ui.start.click(partial(start, ctx), inputs=form, outputs=[ui.notice, ui.run], api_name="train_start")
-    for button, action in ((ui.stop, "stop"), (ui.resume, "resume"), (ui.cancel, "cancel")):
+    w.preset.input(apply_preset, inputs=[w.preset], outputs=w.settings, show_progress="hidden")
+    w.start.click(partial(start, ctx), inputs=w.form, outputs=[w.notice, w.run], api_name="train_start")
+    for button, action in ((w.stop, "stop"), (w.resume, "resume"), (w.cancel, "cancel")):
         button.click(
-            partial(act, ctx, action),
-            inputs=[ui.run],
-            outputs=[ui.notice, ui.run],
-            api_name=f"train_{action}",
+            partial(act, ctx, action), inputs=[w.run], outputs=[w.notice, w.run], api_name=f"train_{action}"
         )
+
+
+def _wire_poll(ctx: AppContext, w: TrainWidgets) -> None:
     outputs = [
-        ui.progress,
-        ui.loss,
-        ui.rate,
-        ui.speed,
-        ui.log,
-        ui.stop,
-        ui.resume,
-        ui.cancel,
-        ui.runs,
-        ui.runs_empty,
-        ui.run_ids,
-        ui.run,
-        ui.card,
-        ui.command,
-        ui.dataset,
-        ui.seen,
-        ui.no_dataset,
-    ]
-    refresh, inputs = partial(poll, ctx), [ui.run, ui.dataset, ui.seen]
+        w.progress, w.loss, w.rate, w.speed, w.log, w.stop, w.resume, w.cancel, w.runs, w.runs_empty,
+        w.run_ids, w.run, w.card, w.command, w.dataset, w.seen, w.no_dataset,
+    ]  # fmt: skip
+    refresh, inputs = partial(poll, ctx, w), [w.run, w.dataset, w.seen]
     gr.Timer(POLL_SECONDS).tick(
         refresh, inputs=inputs, outputs=outputs, show_progress="hidden", queue=False, api_name="train_status"
     )
-    ui.run.input(refresh, inputs=inputs, outputs=outputs, show_progress="hidden")
-    ui.runs.select(pick_run, inputs=[ui.run_ids], outputs=[ui.run]).then(
+    w.run.input(refresh, inputs=inputs, outputs=outputs, show_progress="hidden")
+    w.runs.select(pick_run, inputs=[w.run_ids], outputs=[w.run]).then(
         refresh, inputs=inputs, outputs=outputs, show_progress="hidden"
     )
+
+
+def _wire_preference(ctx: AppContext, w: TrainWidgets) -> None:
+    p = w.preference
+    form = [*p.panel, *w.settings]
+    gr.on(
+        [c.change for c in p.panel],
+        partial(estimate_preference, ctx),
+        inputs=form,
+        outputs=[p.estimate],
+        show_progress="hidden",
+        trigger_mode="always_last",
+        api_name="train_preference_estimate",
+    )
+    p.start.click(
+        partial(start_preference, ctx),
+        inputs=form,
+        outputs=[p.notice, w.run],
+        api_name="train_preference_start",
+    )
+    p.build.click(
+        partial(build_dataset, ctx),
+        inputs=[p.sources],
+        outputs=[p.build_status, p.dataset],
+        api_name="train_preference_build",
+    )
+    outputs = [w.rewards, p.parent, p.dataset, p.no_parent, p.seen]
+    refresh, inputs = partial(poll_preference, ctx, w), [w.run, p.parent, p.dataset, p.seen]
+    gr.Timer(POLL_SECONDS).tick(
+        refresh, inputs=inputs, outputs=outputs, show_progress="hidden", queue=False, api_visibility="private"
+    )
+    w.run.change(refresh, inputs=inputs, outputs=outputs, show_progress="hidden", api_visibility="private")

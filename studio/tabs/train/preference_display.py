@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
 
 import pandas as pd
 
 from core.review.records import Dataset
-from core.train.dpo_runs import PreferencePlan
+from core.train.dpo_runs import PreferenceChoices, PreferencePlan
 from core.train.pairs import SOURCE_LABELS
-from core.train.pairs_build import PreferenceBuildReport
+from core.train.pairs_build import PreferenceBuildReport, preference_manifest
 from core.train.records import Adapter
+from core.train.status import RunView
+from core.train.summary import MetricRecord
 from studio.display import format_duration
 
 REWARD_SERIES = {
@@ -28,6 +29,7 @@ REWARD_COLORS = {
     "Rejected reward": "#dc2626",
     "Validation margin": "#f59e0b",
 }
+PREFERENCE_FIELDS = ("learning_rate", "epochs", "max_steps")  # set by the panel, not the shared Settings form
 NO_PARENT = "Train a supervised adapter first (above): preference tuning improves a trained tutor."
 
 
@@ -42,10 +44,18 @@ def adapter_choices(adapters: list[Adapter]) -> list[tuple[str, str]]:
 def dataset_choices(datasets: list[Dataset]) -> list[tuple[str, str]]:
     choices = []
     for dataset in datasets:
-        counts = dataset.manifest.get("counts") or {}
-        sources = ", ".join(f"{n} {k}" for k, n in (dataset.manifest.get("sources") or {}).items() if n)
-        choices.append((f"{dataset.id} · {counts.get('train', '?')} train pairs ({sources})", dataset.id))
+        manifest = preference_manifest(dataset)
+        sources = ", ".join(f"{n} {k}" for k, n in manifest.sources.items() if n)
+        choices.append((f"{dataset.id} · {manifest.counts.train} train pairs ({sources})", dataset.id))
     return choices
+
+
+def poll_keys(view: RunView | None, choices: PreferenceChoices) -> dict[str, str]:
+    """The panel's sections (reward curves, adapter and dataset lists), redrawn when their key changes."""
+    return {
+        "metrics": f"{view.run.id}:{len(view.metrics)}" if view else "none",
+        "lists": str(([a.id for a in choices.adapters], [d.id for d in choices.datasets])),
+    }
 
 
 def build_markdown(report: PreferenceBuildReport) -> str:
@@ -83,13 +93,13 @@ def error_html(message: str) -> str:
     return f'<div class="ts-estimate" id="train-pref-estimate-body"><p class="ts-warning">{html.escape(message)}</p></div>'
 
 
-def reward_frame(metrics: list[dict[str, Any]]) -> pd.DataFrame:
+def reward_frame(metrics: list[MetricRecord]) -> pd.DataFrame:
     """Reward curves of a preference run: the margin should climb while the rejected reward falls."""
     rows = [
-        {"step": r["step"], "reward": round(r[key], 4), "series": label}
-        for r in metrics
+        {"step": record.step, "reward": round(value, 4), "series": label}
+        for record in metrics
         for key, label in REWARD_SERIES.items()
-        if r.get(key) is not None
+        if (value := record.value(key)) is not None
     ]
     present = {row["series"] for row in rows}
     # Keep every series in the legend from the first draw, so the colours never shift.
@@ -99,5 +109,5 @@ def reward_frame(metrics: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
-def has_rewards(metrics: list[dict[str, Any]]) -> bool:
-    return any("reward_margin" in r for r in metrics)
+def has_rewards(metrics: list[MetricRecord]) -> bool:
+    return any(record.reward_margin is not None for record in metrics)

@@ -19,9 +19,10 @@ from core.review.records import Dataset
 from core.store import Store
 from core.train.checkpoints import latest_complete
 from core.train.dpo_config import PreferenceConfig
-from core.train.dpo_job import finish_preference_run, preference_inputs
+from core.train.dpo_job import preference_inputs, trained_preference
 from core.train.dpo_runs import create_preference_run, plan_preference_training
 from core.train.dpo_trainer import train_preference_adapter
+from core.train.lifecycle import finish_run
 from core.train.pairs_build import build_preference_dataset
 from core.train.pairs_data import read_pairs
 from core.train.records import get_adapter, get_run
@@ -132,7 +133,7 @@ def test_the_finished_run_records_an_adapter_whose_card_links_both_datasets(
 ) -> None:
     inputs = prepare(store, tiny_workspace, dpo_config(lineage, max_steps=6))
     outcome = train_preference_adapter(inputs, RecordingReporter())
-    result = finish_preference_run(store, inputs, outcome, started=0.0)
+    result = finish_run(store, trained_preference(store, inputs, outcome), started=0.0)
 
     sft: Dataset = lineage["sft_dataset"]
     assert result["adapter_id"] == f"tiny@local+{sft.id}+preferences@v1+dpo@v1"
@@ -183,5 +184,5 @@ def test_orpo_trains_without_a_reference_copy(
     outcome = train_preference_adapter(inputs, reporter, keep_model=True)
     assert outcome.status == "finished" and list(outcome.model.peft_config) == ["default"]
     assert any("reward_margin" in r for r in reporter.records)
-    result = finish_preference_run(store, inputs, outcome, started=0.0)
+    result = finish_run(store, trained_preference(store, inputs, outcome), started=0.0)
     assert result["adapter_id"].endswith("+orpo@v1")

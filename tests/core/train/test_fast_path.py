@@ -19,11 +19,12 @@ from core.train.checkpoints import list_checkpoints
 from core.train.components import TrainInputs
 from core.train.fast_path import SMOKE_DIR
 from core.train.launch import FastPath
+from core.train.lifecycle import finish_run
 from core.train.planning import plan_training
 from core.train.records import get_run
 from core.train.runs import create_run
 from core.train.sft_config import TrainConfig
-from core.train.sft_job import finish_run, training_inputs
+from core.train.sft_job import trained_sft, training_inputs
 from core.train.sft_trainer import train_adapter
 from tests.core.train.conftest import RecordingReporter, fast_config
 
@@ -82,7 +83,7 @@ def test_unsloth_failing_its_test_step_falls_back_to_peft_with_the_reason(
     assert outcome.status == "finished" and outcome.engine == "peft" and outcome.steps == 4
     assert "one-step test" in outcome.engine_reason and "NotImplementedError" in outcome.engine_reason
     assert "No NVIDIA GPU found" in outcome.engine_reason and "plain peft" in outcome.engine_reason
-    finish_run(store, inputs, outcome, 0.0)
+    finish_run(store, trained_sft(inputs, outcome), 0.0)
     run = get_run(store, inputs.run.id)
     assert run is not None and run.summary["engine"] == "peft"
     assert "NotImplementedError" in run.summary["engine_reason"]

@@ -7,7 +7,7 @@ import pytest
 from core.evaluate.behaviour.leaks import answer_key, states_answer
 from core.evaluate.behaviour.questions import guiding_questions
 from core.store import Store
-from core.train.pairs import PreferenceItem, dedupe
+from core.train.pairs import PreferencePair, dedupe
 from core.train.pairs_socratic import socratic_reply
 from core.train.pairs_sources import collect_pairs, edit_pairs, edited_turns, leak_pairs, vote_pairs
 from tests.core.train.preference_seed import seed_all, seed_edits, seed_leaks, seed_votes
@@ -85,9 +85,9 @@ def test_collect_deduplicates_and_counts_per_source(store: Store) -> None:
 
 def test_unusable_and_repeated_pairs_are_dropped() -> None:
     prompt = [{"role": "user", "content": "Hi"}]
-    good = PreferenceItem(prompt, "What do you think first?", "It is 4.", "votes", "v1")
-    same = PreferenceItem(prompt, "Same!", "same", "votes", "v2")
-    no_student = PreferenceItem([{"role": "assistant", "content": "x"}], "a b", "c d", "edits", "e1")
+    good = PreferencePair(prompt, "What do you think first?", "It is 4.", "votes", "v1")
+    same = PreferencePair(prompt, "Same!", "same", "votes", "v2")
+    no_student = PreferencePair([{"role": "assistant", "content": "x"}], "a b", "c d", "edits", "e1")
     kept, dropped = dedupe([good, good, same, no_student])
     assert kept == [good] and dropped == 3
-    assert good.group == PreferenceItem([{"role": "user", "content": "  hi "}], "x", "y", "leaks", "l").group
+    assert good.group == PreferencePair([{"role": "user", "content": "  hi "}], "x", "y", "leaks", "l").group

@@ -107,7 +107,7 @@ def test_kill_9_at_any_moment_then_resume_reaches_the_target(
     assert len(run_job_ids(store, run.id)) == kills + 1  # one job per start and per resume
     view = run_view(store, tiny_workspace, run.id)
     assert view is not None
-    steps = [r["step"] for r in view.metrics if "loss" in r]
+    steps = [r.step for r in view.metrics if r.loss is not None]
     assert steps == sorted(set(steps)) and steps[-1] == 36  # one clean curve over every resume
 
 

@@ -18,11 +18,12 @@ from core.store import Store
 from core.train.checkpoints import MARKER, latest_complete
 from core.train.components import TrainInputs
 from core.train.launch import FastPath
+from core.train.lifecycle import finish_run
 from core.train.planning import plan_training
 from core.train.records import get_adapter, get_run
 from core.train.runs import create_run
 from core.train.sft_config import TrainConfig, TrainingError
-from core.train.sft_job import finish_run, training_inputs
+from core.train.sft_job import trained_sft, training_inputs
 from core.train.sft_trainer import train_adapter
 from tests.core.train.conftest import RecordingReporter, fast_config
 from tests.core.train.test_chat_format import NO_MARKERS
@@ -74,7 +75,7 @@ def test_finished_run_writes_adapter_card_and_row_and_the_adapter_generates(
 
     inputs = prepare(store, tiny_workspace, fast_config(dataset=tutor_dataset.id, max_steps=12, save_steps=5))
     outcome = train_adapter(inputs, RecordingReporter())
-    result = finish_run(store, inputs, outcome, started=0.0)
+    result = finish_run(store, trained_sft(inputs, outcome), started=0.0)
 
     run_dir = inputs.run.path
     assert sorted(p.name for p in run_dir.iterdir()) == [
