@@ -27,11 +27,18 @@ BOARD = Leaderboard(
 
 
 def reply(text: str, usage: Usage | None = None, error: str | None = None) -> ColumnReply:
-    return ColumnReply("base", "Base model", [STUDENT, {"role": "assistant", "content": text}], usage, error=error)
+    return ColumnReply(
+        "base", "Base model", [STUDENT, {"role": "assistant", "content": text}], usage, error=error
+    )
 
 
 def test_big_token_counts_read_in_words() -> None:
-    assert [show.format_tokens(n) for n in (811, 12_400, 8.1e6, 2.4e9)] == ["811", "12,400", "8.1 million", "2.4 billion"]
+    assert [show.format_tokens(n) for n in (811, 12_400, 8.1e6, 2.4e9)] == [
+        "811",
+        "12,400",
+        "8.1 million",
+        "2.4 billion",
+    ]
 
 
 def test_an_empty_reply_says_so_instead_of_an_empty_bubble() -> None:
@@ -49,11 +56,16 @@ def test_usage_shows_tokens_and_timings_unless_blind() -> None:
 
 
 def test_savings_say_what_the_prompt_costs_per_message_and_per_day() -> None:
-    savings = Savings(rounds=2, prompted_tokens=900.0, plain_tokens=100.0, plain_key="adapter:a1", messages_per_day=1000)
+    savings = Savings(
+        rounds=2, prompted_tokens=900.0, plain_tokens=100.0, plain_key="adapter:a1", messages_per_day=1000
+    )
     text = show.savings_html(savings, show.plain_label(savings.plain_key))
     assert "<b>800 input tokens</b>" in text and "for adapter a1 (measured on 2 messages)" in text
     assert "<b>800,000 tokens a day</b>" in text and "24.0 million a month" in text
-    assert show.savings_frame(savings, "adapter a1").values.tolist() == [["Prompted (with the policy)", 900.0], ["adapter a1", 100.0]]
+    assert show.savings_frame(savings, "adapter a1").values.tolist() == [
+        ["Prompted (with the policy)", 900.0],
+        ["adapter a1", 100.0],
+    ]
     empty = Savings(0, None, None, None, 1000)
     assert show.EMPTY_SAVINGS in show.savings_html(empty, "") and show.savings_frame(empty, "").empty
 
@@ -75,7 +87,15 @@ def test_vote_choices_skip_empty_columns() -> None:
 
 def test_the_leaderboard_ranks_best_first_with_ranges_and_head_to_heads() -> None:
     assert "<b>3 votes</b> on <b>3 blind comparisons</b>" in show.leaderboard_summary(BOARD)
-    assert show.ratings_frame(BOARD).values.tolist()[0] == [1, "Adapter a1 (tutor@v1)", 1080, "1010 to 1150", 3, 4, 1]
+    assert show.ratings_frame(BOARD).values.tolist()[0] == [
+        1,
+        "Adapter a1 (tutor@v1)",
+        1080,
+        "1010 to 1150",
+        3,
+        4,
+        1,
+    ]
     assert show.pairs_frame(BOARD).values.tolist() == [["Adapter a1", "Base model", 3, 1, "75%"]]
     assert show.win_rate_frame(BOARD).values.tolist() == [["Adapter a1", 80], ["Base model", 20]]
     assert show.ratings_svg(BOARD).count("<circle") == 2
@@ -87,6 +107,10 @@ def test_an_empty_leaderboard_explains_how_to_get_votes() -> None:
 
 
 def test_column_titles_and_the_blind_note_use_the_variant_names() -> None:
-    assert [show.key_label(k) for k in (None, "base", "adapter:a1")] == ["Empty column", show.BASE_LABEL, "Adapter a1"]
+    assert [show.key_label(k) for k in (None, "base", "adapter:a1")] == [
+        "Empty column",
+        show.BASE_LABEL,
+        "Adapter a1",
+    ]
     note = show.contestants_note(["base", None, "adapter:a1"])
     assert note.startswith(f"**Blind mode:** {show.BASE_LABEL}, Adapter a1 answer")

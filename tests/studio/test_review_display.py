@@ -42,13 +42,18 @@ def test_the_page_label_counts_from_the_page_shown() -> None:
 
 
 def test_no_match_is_said_only_when_filters_are_set() -> None:
-    assert show.page_label(ExamplePage([], 0, ExampleQuery(status="pending"))) == "No examples match these filters."
+    assert (
+        show.page_label(ExamplePage([], 0, ExampleQuery(status="pending")))
+        == "No examples match these filters."
+    )
     assert show.page_label(ExamplePage([], 0, ExampleQuery())) == ""
 
 
 def test_the_summary_counts_statuses_or_explains_the_empty_state() -> None:
     stats = ReviewStats(12, {"pending": 7, "accepted": 4, "rejected": 1}, [], [], [], 1234)
-    assert show.summary_markdown(stats).startswith("**12 examples:** 7 to review, 4 accepted, 1 rejected · 1,234")
+    assert show.summary_markdown(stats).startswith(
+        "**12 examples:** 7 to review, 4 accepted, 1 rejected · 1,234"
+    )
     assert show.summary_markdown(ReviewStats(0, {}, [], [], [], 0)) == show.EMPTY_STATE
 
 
@@ -63,7 +68,11 @@ def test_turn_slots_round_trip_and_delete_closes_the_gap() -> None:
     roles, texts = show.slot_values(messages, 4)
     assert roles == ["user", "assistant", "user", "user"] and texts == ["Hi", "What do you see?", "", ""]
     assert show.messages_from_slots(roles, texts, 2) == messages
-    assert show.delete_slot(roles, texts, 2, 0) == (["assistant", "user", "user", "user"], ["What do you see?", "", "", ""], 1)
+    assert show.delete_slot(roles, texts, 2, 0) == (
+        ["assistant", "user", "user", "user"],
+        ["What do you see?", "", "", ""],
+        1,
+    )
     assert show.delete_slot(roles, texts, 2, 3) == (roles, texts, 2)
 
 
@@ -89,5 +98,8 @@ def test_the_manifest_shows_every_split_with_its_numbers() -> None:
 
 def test_a_manifest_without_counts_reads_as_zero() -> None:
     bare = Dataset(**{**DATASET.__dict__, "manifest": {}})
-    assert show.dataset_choices([DATASET, bare]) == [("tutor@v3 · 10 examples", "tutor@v3"), ("tutor@v3 · 0 examples", "tutor@v3")]
+    assert show.dataset_choices([DATASET, bare]) == [
+        ("tutor@v3 · 10 examples", "tutor@v3"),
+        ("tutor@v3 · 0 examples", "tutor@v3"),
+    ]
     assert "| train | 0 | 0 | 0 |  |" in show.manifest_markdown(bare)

@@ -27,9 +27,9 @@ from core.deploy.vllm import served_model_name
 from core.inference.backend import GenerationConfig
 from studio.context import AppContext
 from studio.tabs.compare import display as show
-from studio.tabs.compare.layout import COLUMNS, CompareStart, CompareWidgets, build_layout
 from studio.tabs.compare import leaderboard_handlers as board
 from studio.tabs.compare import serving_handlers as serving
+from studio.tabs.compare.layout import COLUMNS, CompareStart, CompareWidgets, build_layout
 from studio.tabs.compare.serving_handlers import vllm_command
 
 CHOICES_POLL_SECONDS = 5.0
@@ -210,7 +210,10 @@ def cleared(w: CompareWidgets, keys: list[str | None], blind: bool | None) -> di
 
 def set_placeholders(w: CompareWidgets, *keys: str | None) -> dict[Any, Any]:
     """An empty column tells how to fill it (e.g. there is no adapter yet)."""
-    return {chat: gr.update(placeholder=show.column_placeholder(k)) for chat, k in zip(w.columns.chats, keys)}
+    return {
+        chat: gr.update(placeholder=show.column_placeholder(k))
+        for chat, k in zip(w.columns.chats, keys, strict=True)
+    }
 
 
 def refresh_choices(ctx: AppContext, w: CompareWidgets, signature: str, *keys: str | None) -> dict[Any, Any]:
@@ -222,7 +225,7 @@ def refresh_choices(ctx: AppContext, w: CompareWidgets, signature: str, *keys: s
     defaults = default_column_keys(ctx.store, COLUMNS)
     chosen = [key or (defaults[i] if i == COLUMNS - 1 else None) for i, key in enumerate(keys)]
     choices = show.variant_choices(options)
-    pickers = {p: gr.update(choices=choices, value=k) for p, k in zip(w.columns.pickers, chosen)}
+    pickers = {p: gr.update(choices=choices, value=k) for p, k in zip(w.columns.pickers, chosen, strict=True)}
     return pickers | {w.state.signature: new_signature}
 
 
@@ -367,5 +370,7 @@ def wire_board(ctx: AppContext, w: CompareWidgets) -> None:
     refresh = partial(board.refresh_leaderboard, ctx, b)
     b.tab.select(refresh, outputs=b.outputs(), api_name="compare_leaderboard")
     b.refresh.click(refresh, outputs=b.outputs())
-    b.export.click(partial(board.export_pairs, ctx), outputs=[b.note, b.file], api_name="compare_export_pairs")
+    b.export.click(
+        partial(board.export_pairs, ctx), outputs=[b.note, b.file], api_name="compare_export_pairs"
+    )
     b.to_review.click(bind(board.review_examples, ctx), outputs=b.note, api_name="compare_review_examples")

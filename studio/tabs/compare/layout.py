@@ -129,7 +129,9 @@ def session_state(start: CompareStart) -> SessionState:
     # The secret is the same across restarts, so browsers keep their voter id.
     browser_id = gr.BrowserState("", storage_key="tutor-studio-voter", secret=start.secret)
     histories = gr.State([[] for _ in range(COLUMNS)])
-    return SessionState(histories, gr.State([]), gr.State(None), gr.State({}), gr.State(signature), browser_id)
+    return SessionState(
+        histories, gr.State([]), gr.State(None), gr.State({}), gr.State(signature), browser_id
+    )
 
 
 def settings_row() -> SettingsWidgets:
@@ -140,28 +142,7 @@ def settings_row() -> SettingsWidgets:
                 info="Hide which tutor is which (shown as A, B, C in a random order) until you vote for the best reply.",
                 elem_id="compare-blind",
             )
-        max_tokens = gr.Slider(
-            16,
-            1024,
-            value=DEFAULT_REPLY_TOKENS,
-            step=8,
-            label="Reply length (tokens)",
-            info="The longest reply each tutor may write. Longer replies take longer.",
-            scale=3,
-            min_width=220,
-            elem_id="compare-max-tokens",
-        )
-        temperature = gr.Slider(
-            0,
-            1.5,
-            value=0.7,
-            step=0.05,
-            label="Temperature",
-            info="0 always picks the likeliest word (the same reply every time); higher is more varied.",
-            scale=3,
-            min_width=220,
-            elem_id="compare-temperature",
-        )
+        max_tokens, temperature = reply_sliders()
         with gr.Column(scale=2, min_width=200):
             fixed_seed = gr.Checkbox(
                 label="Fixed seed",
@@ -177,6 +158,33 @@ def settings_row() -> SettingsWidgets:
                 elem_id="compare-seed",
             )
     return SettingsWidgets(blind, max_tokens, temperature, fixed_seed, seed)
+
+
+def reply_sliders() -> tuple[gr.Slider, gr.Slider]:
+    """How long each reply may be, and how varied."""
+    max_tokens = gr.Slider(
+        16,
+        1024,
+        value=DEFAULT_REPLY_TOKENS,
+        step=8,
+        label="Reply length (tokens)",
+        info="The longest reply each tutor may write. Longer replies take longer.",
+        scale=3,
+        min_width=220,
+        elem_id="compare-max-tokens",
+    )
+    temperature = gr.Slider(
+        0,
+        1.5,
+        value=0.7,
+        step=0.05,
+        label="Temperature",
+        info="0 always picks the likeliest word (the same reply every time); higher is more varied.",
+        scale=3,
+        min_width=220,
+        elem_id="compare-temperature",
+    )
+    return max_tokens, temperature
 
 
 def column_area(keys: list[str | None], options: list[VariantOption]) -> ColumnWidgets:

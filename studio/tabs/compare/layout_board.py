@@ -57,4 +57,6 @@ def build_board(tab: gr.Tab, summary_html: str, chart_html: str) -> BoardWidgets
         to_review = gr.Button("Make review examples from the winners", elem_id="compare-to-review")
     note = gr.Markdown(elem_id="compare-export-note")
     file = gr.File(label="Preference pairs (JSONL)", visible=False, elem_id="compare-export-file")
-    return BoardWidgets(tab, refresh, summary, chart, table, win_plot, pair_table, export, to_review, note, file)
+    return BoardWidgets(
+        tab, refresh, summary, chart, table, win_plot, pair_table, export, to_review, note, file
+    )

@@ -52,62 +52,76 @@ def build_datasets() -> DatasetWidgets:
             "questions the model has not seen. Building again with no changes re-uses the last version."
         )
         with gr.Row(equal_height=True):
-            name = gr.Textbox(
-                DEFAULT_NAME,
-                label="Dataset name",
-                max_lines=1,
-                elem_id="review-build-name",
-                info="Versions are numbered: tutor@v1, tutor@v2, ...",
-            )
-            seed = gr.Number(
-                DEFAULT_SEED,
-                label="Seed",
-                precision=0,
-                elem_id="review-build-seed",
-                info="The same seed and examples always give the same split.",
-            )
-            validation = gr.Slider(
-                0,
-                30,
-                value=10,
-                step=1,
-                label="Validation share (%)",
-                elem_id="review-build-validation",
-                info="Checked during training to spot over-fitting.",
-            )
-            test = gr.Slider(
-                0,
-                30,
-                value=10,
-                step=1,
-                label="Test share (%)",
-                elem_id="review-build-test",
-                info="Kept aside for the Evaluate tab.",
-            )
+            name, seed, validation, test = build_settings()
             button = gr.Button(
                 "Build dataset", variant="primary", elem_id="review-build", scale=0, min_width=160
             )
         status = gr.Markdown(elem_id="review-build-status")
-        with gr.Row(equal_height=True):
-            versions = gr.Dropdown(
-                [],
-                label="Dataset versions",
-                elem_id="review-datasets",
-                info="Pick a version to see its manifest or download it.",
-            )
-            export = gr.Button("Export and download", elem_id="review-export", scale=0, min_width=200)
-        download = gr.File(
-            label="Download (train/validation/test JSONL, metadata, Hugging Face copy, manifest)",
-            visible=False,
-            elem_id="review-download",
-        )
-        manifest = gr.Markdown(elem_id="review-manifest")
-        with gr.Accordion("Full manifest (JSON)", open=False):
-            manifest_json = gr.JSON(elem_id="review-manifest-json")
+        versions, export, download, manifest, manifest_json = build_versions()
     job, poll = gr.State(None), gr.Timer(POLL_SECONDS, active=False)
     return DatasetWidgets(
-        name, seed, validation, test, button, status, versions, export, download, manifest, manifest_json, job, poll
+        name,
+        seed,
+        validation,
+        test,
+        button,
+        status,
+        versions,
+        export,
+        download,
+        manifest,
+        manifest_json,
+        job,
+        poll,
     )
+
+
+def build_settings() -> tuple[gr.Textbox, gr.Number, gr.Slider, gr.Slider]:
+    """The build's name, seed and split shares."""
+    name = gr.Textbox(
+        DEFAULT_NAME,
+        label="Dataset name",
+        max_lines=1,
+        elem_id="review-build-name",
+        info="Versions are numbered: tutor@v1, tutor@v2, ...",
+    )
+    seed = gr.Number(
+        DEFAULT_SEED,
+        label="Seed",
+        precision=0,
+        elem_id="review-build-seed",
+        info="The same seed and examples always give the same split.",
+    )
+    validation = _share(
+        "Validation share (%)", "review-build-validation", "Checked during training to spot over-fitting."
+    )
+    test = _share("Test share (%)", "review-build-test", "Kept aside for the Evaluate tab.")
+    return name, seed, validation, test
+
+
+def _share(label: str, elem_id: str, info: str) -> gr.Slider:
+    return gr.Slider(0, 30, value=10, step=1, label=label, elem_id=elem_id, info=info)
+
+
+def build_versions() -> tuple[gr.Dropdown, gr.Button, gr.File, gr.Markdown, gr.JSON]:
+    """The list of versions, Export and its download, and the picked version's manifest."""
+    with gr.Row(equal_height=True):
+        versions = gr.Dropdown(
+            [],
+            label="Dataset versions",
+            elem_id="review-datasets",
+            info="Pick a version to see its manifest or download it.",
+        )
+        export = gr.Button("Export and download", elem_id="review-export", scale=0, min_width=200)
+    download = gr.File(
+        label="Download (train/validation/test JSONL, metadata, Hugging Face copy, manifest)",
+        visible=False,
+        elem_id="review-download",
+    )
+    manifest = gr.Markdown(elem_id="review-manifest")
+    with gr.Accordion("Full manifest (JSON)", open=False):
+        manifest_json = gr.JSON(elem_id="review-manifest-json")
+    return versions, export, download, manifest, manifest_json
 
 
 def build_import() -> ImportWidgets:

@@ -1,5 +1,5 @@
 """The Review tab's example editor, its layout: the conversation turn by turn, Accept / Reject / Save,
-the conflict panel and the history. The handlers that drive it are in studio/tabs/review/steps.py.
+the conflict panel and the history. The handlers that drive it are in studio/tabs/review/editor_handlers.py.
 
 The conversation lives in MAX_TURNS fixed (role, text) slots, so the layout is static while
 conversations vary in length; `turns` in the editor state says how many slots are in use, and
@@ -85,6 +85,56 @@ class EditorWidgets:
 
 
 def build_editor() -> EditorWidgets:
+    goto, reviewer = build_openers()
+    header = gr.Markdown(EMPTY_EDITOR, elem_id="review-example-header")
+    with gr.Column(visible=False, elem_id="review-editor") as body:
+        issues = gr.Markdown(elem_id="review-issues")
+        rows, roles, texts, deletes = build_turns()
+        with gr.Row():
+            add_student = gr.Button("+ Student turn", size="sm", elem_id="review-add-student")
+            add_tutor = gr.Button("+ Tutor turn", size="sm", elem_id="review-add-tutor")
+        intent, tags, reference = build_labels()
+        previous, save, accept, reject, following, discard = build_buttons()
+        message = gr.Markdown(elem_id="review-message")
+        conflict, theirs, yours, keep_theirs, save_mine = build_conflict()
+        history, restore_number, restore = build_history()
+    return EditorWidgets(
+        state=gr.State(dict(NO_STATE)),
+        reviewer=reviewer,
+        memory=gr.BrowserState("", storage_key="tutor-studio-reviewer"),
+        goto=goto,
+        header=header,
+        body=body,
+        issues=issues,
+        rows=rows,
+        roles=roles,
+        texts=texts,
+        deletes=deletes,
+        add_student=add_student,
+        add_tutor=add_tutor,
+        intent=intent,
+        tags=tags,
+        reference=reference,
+        previous=previous,
+        save=save,
+        accept=accept,
+        reject=reject,
+        next=following,
+        discard=discard,
+        message=message,
+        conflict=conflict,
+        theirs=theirs,
+        yours=yours,
+        save_mine=save_mine,
+        keep_theirs=keep_theirs,
+        history=history,
+        restore_number=restore_number,
+        restore=restore,
+    )
+
+
+def build_openers() -> tuple[gr.Textbox, gr.Textbox]:
+    """The id box (opens an example) and the reviewer's name."""
     with gr.Row(equal_height=True):
         goto = gr.Textbox(
             label="Open example by id",
@@ -99,52 +149,7 @@ def build_editor() -> EditorWidgets:
             info="Shown in each example's history, so co-reviewers see who changed what.",
             elem_id="review-reviewer",
         )
-    header = gr.Markdown(EMPTY_EDITOR, elem_id="review-example-header")
-    with gr.Column(visible=False, elem_id="review-editor") as body:
-        issues = gr.Markdown(elem_id="review-issues")
-        rows, roles, texts, deletes = build_turns()
-        with gr.Row():
-            add_student = gr.Button("+ Student turn", size="sm", elem_id="review-add-student")
-            add_tutor = gr.Button("+ Tutor turn", size="sm", elem_id="review-add-tutor")
-        intent, tags, reference = build_labels()
-        previous, save, accept, reject, following, discard = build_buttons()
-        message = gr.Markdown(elem_id="review-message")
-        conflict, theirs, yours, keep_theirs, save_mine = build_conflict()
-        history, restore_number, restore = build_history()
-    memory = gr.BrowserState("", storage_key="tutor-studio-reviewer")
-    return EditorWidgets(
-        gr.State(dict(NO_STATE)),
-        reviewer,
-        memory,
-        goto,
-        header,
-        body,
-        issues,
-        rows,
-        roles,
-        texts,
-        deletes,
-        add_student,
-        add_tutor,
-        intent,
-        tags,
-        reference,
-        previous,
-        save,
-        accept,
-        reject,
-        following,
-        discard,
-        message,
-        conflict,
-        theirs,
-        yours,
-        save_mine,
-        keep_theirs,
-        history,
-        restore_number,
-        restore,
-    )
+    return goto, reviewer
 
 
 def build_turns() -> tuple[list[gr.Row], list[gr.Dropdown], list[gr.Textbox], list[gr.Button]]:

@@ -68,15 +68,23 @@ def view_updates(w: EditorWidgets, view: ExampleView | None, message: str = "") 
         w.body: gr.Column(visible=True),
         w.issues: show.issues_markdown(view.issues)
         + (show.too_long_note(len(example.messages), MAX_TURNS) if locked else ""),
+        **label_updates(w, view),
+        w.message: message,
+    }
+    updates.update(turn_rows(w, roles, turns))
+    return updates | dict(zip(w.roles, roles, strict=True)) | dict(zip(w.texts, texts, strict=True))
+
+
+def label_updates(w: EditorWidgets, view: ExampleView) -> dict[Any, Any]:
+    """The example's intent, tags, reference answer and history; the conflict panel closed."""
+    example = view.example
+    return {
         w.intent: gr.Dropdown(value=example.intent or "", choices=[example.intent] if example.intent else []),
         w.tags: gr.Dropdown(value=example.tags, choices=example.tags),
         w.reference: example.reference_answer or "",
         w.history: show.revisions_frame(view.revisions),
         w.conflict: gr.Group(visible=False),
-        w.message: message,
     }
-    updates.update(turn_rows(w, roles, turns))
-    return updates | dict(zip(w.roles, roles, strict=True)) | dict(zip(w.texts, texts, strict=True))
 
 
 def turn_rows(w: EditorWidgets, roles: list[str], turns: int) -> dict[Any, Any]:
@@ -99,9 +107,7 @@ def read_edit(w: EditorWidgets, got: Values, turns: int, status: str | None = No
     )
 
 
-def step(
-    ctx: AppContext, w: ReviewWidgets, action: str, query: ExampleQuery, got: Values
-) -> dict[Any, Any]:
+def step(ctx: AppContext, w: ReviewWidgets, action: str, query: ExampleQuery, got: Values) -> dict[Any, Any]:
     """Save / Accept / Reject / Next / Previous, or open an id: one review_step, then show where it leads."""
     e = w.editor
     state, reviewer = got[e.state], got[e.reviewer]
@@ -142,7 +148,11 @@ def _edit_of(e: EditorWidgets, got: Values, action: str) -> ExampleEdit | None:
 
 def table_updates(w: ReviewWidgets, page: ExamplePage, current: str | None) -> dict[Any, Any]:
     f = w.filters
-    return {w.table.table: show.table_frame(page, current), f.label: show.page_label(page), f.number: page.page}
+    return {
+        w.table.table: show.table_frame(page, current),
+        f.label: show.page_label(page),
+        f.number: page.page,
+    }
 
 
 def conflict_updates(w: EditorWidgets, state: dict[str, Any], conflict: EditConflict) -> dict[Any, Any]:

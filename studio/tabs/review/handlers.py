@@ -25,7 +25,15 @@ from studio.tabs.review import display as show
 from studio.tabs.review import editor_handlers as steps
 from studio.tabs.review.editor_handlers import counter_of, name_of
 from studio.tabs.review.layout import ReviewWidgets, build_layout, values_of
-from studio.tabs.review.table import ANY, ANY_INTENT, ANY_SOURCE, ANY_TAG, LIVE_SECONDS, PAGE_SIZE, StatsWidgets
+from studio.tabs.review.table import (
+    ANY,
+    ANY_INTENT,
+    ANY_SOURCE,
+    ANY_TAG,
+    LIVE_SECONDS,
+    PAGE_SIZE,
+    StatsWidgets,
+)
 
 STEPS = ("save", "accept", "reject", "next", "previous")
 
@@ -181,7 +189,9 @@ def wire_screen(ctx: AppContext, w: ReviewWidgets) -> None:
     opening.tick(partial(open_once, ctx, w, opening), inputs, [*outputs, opening], show_progress="hidden")
     live = gr.Timer(LIVE_SECONDS)
     stats = w.stats
-    live.tick(partial(live_stats, ctx, stats), stats.seen, stats.outputs(), show_progress="hidden", queue=False)
+    live.tick(
+        partial(live_stats, ctx, stats), stats.seen, stats.outputs(), show_progress="hidden", queue=False
+    )
 
 
 def redraw(ctx: AppContext, w: ReviewWidgets, event: Any) -> None:
@@ -227,7 +237,9 @@ def wire_editor(ctx: AppContext, w: ReviewWidgets) -> None:
     e.goto.submit(opened, inputs, outputs, api_name="review_open")
     w.table.table.select(picked_id, None, e.goto, queue=False).then(opened, inputs, outputs)
     for button in (e.discard, e.keep_theirs):  # forget the editor's changes, then reopen the example as saved
-        button.click(steps.forget_changes, e.state, [e.state, e.goto], queue=False).then(opened, inputs, outputs)
+        button.click(steps.forget_changes, e.state, [e.state, e.goto], queue=False).then(
+            opened, inputs, outputs
+        )
     wire_turns(w)
     restored = e.restore.click(
         partial(steps.restore, ctx, e),
@@ -254,7 +266,11 @@ def wire_reviewer_name(w: ReviewWidgets) -> None:
     e.reviewer.input(steps.same, e.reviewer, e.memory, queue=False, show_progress="hidden")
     recall = gr.Timer(0.3)
     recall.tick(
-        partial(steps.recall_name, recall), e.memory, [e.reviewer, recall], queue=False, show_progress="hidden"
+        partial(steps.recall_name, recall),
+        e.memory,
+        [e.reviewer, recall],
+        queue=False,
+        show_progress="hidden",
     )
 
 
@@ -276,7 +292,9 @@ def wire_datasets(ctx: AppContext, w: ReviewWidgets) -> None:
         show_progress="hidden",
         api_name="review_build_status",
     )
-    d.versions.change(partial(versions.show_manifest, ctx), d.versions, [d.manifest, d.manifest_json, d.download])
+    d.versions.change(
+        partial(versions.show_manifest, ctx), d.versions, [d.manifest, d.manifest_json, d.download]
+    )
     d.export.click(
         partial(versions.export_version, ctx), d.versions, [d.download, d.status], api_name="review_export"
     )

@@ -115,4 +115,6 @@ def build_layout() -> ReviewWidgets:
     bulk = build_bulk()
     stats = build_stats(summary)
     datasets, imports = build_datasets(), build_import()
-    return ReviewWidgets(summary, demo, refresh, notice, filters, table, editor, bulk, stats, datasets, imports)
+    return ReviewWidgets(
+        summary, demo, refresh, notice, filters, table, editor, bulk, stats, datasets, imports
+    )
