@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.review.query import NO_INTENT, NO_SOURCE, SOURCE_PREFIX
+from core.review.records import ExampleStatus
 from core.store import Store
 
 # Histogram bin widths, smallest first; the first giving at most MAX_BINS bins is used.
@@ -30,6 +31,10 @@ class ReviewStats:
     @property
     def is_empty(self) -> bool:
         return self.total == 0
+
+    def count(self, status: ExampleStatus) -> int:
+        """How many examples have `status` (0 when none)."""
+        return self.by_status.get(status, 0)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,16 @@ import pandas as pd
 from core.review.bulk import Batch
 from core.review.importing import ImportReport
 from core.review.query import ExamplePage, ExampleRow
-from core.review.records import ROLE_LABELS, SPLITS, Dataset, Example, Revision, Split, failed_verdicts
+from core.review.records import (
+    ROLE_LABELS,
+    SPLITS,
+    Dataset,
+    Example,
+    ExampleStatus,
+    Revision,
+    Split,
+    failed_verdicts,
+)
 from core.review.review import ExampleView
 from core.review.stats import ReviewStats
 from core.review.validation import ValidationIssue
@@ -34,6 +43,7 @@ TABLE_HEADERS = [
     "ID",
 ]
 STATUS_LABELS = {"pending": "○ pending", "accepted": "✓ accepted", "rejected": "✗ rejected"}
+STATUSES: tuple[ExampleStatus, ...] = ("pending", "accepted", "rejected")  # in the order plots show them
 ROLE_CHOICES = [("Student", "user"), ("Tutor", "assistant"), ("System", "system")]
 EMPTY_STATE = (
     "**No examples yet:** generate some in the Generate tab, import a JSONL file below, or press "
@@ -90,10 +100,9 @@ def page_label(page: ExamplePage) -> str:
 def summary_markdown(stats: ReviewStats) -> str:
     if stats.is_empty:
         return EMPTY_STATE
-    counts = stats.by_status
     return (
-        f"**{stats.total:,} examples:** {counts.get('pending', 0):,} to review, {counts.get('accepted', 0):,} "
-        f"accepted, {counts.get('rejected', 0):,} rejected · {stats.accepted_tokens:,} tokens accepted. "
+        f"**{stats.total:,} examples:** {stats.count('pending'):,} to review, {stats.count('accepted'):,} "
+        f"accepted, {stats.count('rejected'):,} rejected · {stats.accepted_tokens:,} tokens accepted. "
         "Accepted examples go into the dataset you build below."
     )
 
@@ -179,7 +188,7 @@ def stats_frames(stats: ReviewStats) -> dict[str, pd.DataFrame]:
     return {
         # All three statuses, zeros included, so a single status still draws a proper bar.
         "status": pd.DataFrame(
-            [(status, stats.by_status.get(status, 0)) for status in STATUS_LABELS],
+            [(status, stats.count(status)) for status in STATUSES],
             columns=["status", "examples"],
         ),
         "intent": pd.DataFrame(stats.by_intent, columns=["intent", "status", "examples"]),
