@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_common_options
-from core.review.build import DEFAULT_NAME, DEFAULT_SEED, build_dataset
+from core.review.build import build_dataset
+from core.review.build_config import DEFAULT_NAME, DEFAULTS, help_of
 from core.review.bulk import bulk_update, undo_batch
 from core.review.content import DatasetError
 from core.review.export import export_accepted, export_dataset
@@ -126,16 +127,20 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _split_options(parser: argparse.ArgumentParser, default_name: str | None = DEFAULT_NAME) -> None:
+    """The build's options: BuildConfig's fields, with its help and defaults."""
     parser.add_argument(
-        "--name", default=default_name, help=f"Dataset name (default {DEFAULT_NAME}); versions read NAME@vN."
+        "--name",
+        default=default_name,
+        help=f"The dataset's name. {help_of('name')} (default {DEFAULTS.name})",
     )
     parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, help=f"Seed of the split (default {DEFAULT_SEED})."
+        "--seed", type=int, default=DEFAULTS.seed, help=f"{help_of('seed')} (default {DEFAULTS.seed})"
     )
-    parser.add_argument(
-        "--validation", type=float, default=0.1, help="Share of chunks for validation (default 0.1)."
-    )
-    parser.add_argument("--test", type=float, default=0.1, help="Share of chunks for test (default 0.1).")
+    for share in ("validation", "test"):
+        default = getattr(DEFAULTS, share)
+        parser.add_argument(
+            f"--{share}", type=float, default=default, help=f"{help_of(share)} (default {default})"
+        )
 
 
 def _friendly(handler: Handler) -> Handler:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.models.spec import ResolvedBase
 from core.paths import Workspace
+from core.review.build_config import DEFAULT_NAME, DEFAULT_SEED
 from core.review.content import (
     DatasetError,
     chat_line,
@@ -51,8 +52,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_NAME = "tutor"
-DEFAULT_SEED = 42
 MAX_LISTED_PROBLEMS = 10
 
 

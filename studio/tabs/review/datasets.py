@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from core.review.build import DEFAULT_NAME, DEFAULT_SEED
+from core.review.build_config import DEFAULTS, help_of
 
 POLL_SECONDS = 1.0
 
@@ -77,30 +77,28 @@ def build_datasets() -> DatasetWidgets:
 
 
 def build_settings() -> tuple[gr.Textbox, gr.Number, gr.Slider, gr.Slider]:
-    """The build's name, seed and split shares."""
+    """The build's name, seed and split shares: core.review.build_config.BuildConfig's fields."""
     name = gr.Textbox(
-        DEFAULT_NAME,
+        DEFAULTS.name,
         label="Dataset name",
         max_lines=1,
         elem_id="review-build-name",
-        info="Versions are numbered: tutor@v1, tutor@v2, ...",
+        info=help_of("name"),
     )
     seed = gr.Number(
-        DEFAULT_SEED,
-        label="Seed",
-        precision=0,
-        elem_id="review-build-seed",
-        info="The same seed and examples always give the same split.",
+        DEFAULTS.seed, label="Seed", precision=0, elem_id="review-build-seed", info=help_of("seed")
     )
-    validation = _share(
-        "Validation share (%)", "review-build-validation", "Checked during training to spot over-fitting."
-    )
-    test = _share("Test share (%)", "review-build-test", "Kept aside for the Evaluate tab.")
+    validation = _share("validation", "Validation share (%)")
+    test = _share("test", "Test share (%)")
     return name, seed, validation, test
 
 
-def _share(label: str, elem_id: str, info: str) -> gr.Slider:
-    return gr.Slider(0, 30, value=10, step=1, label=label, elem_id=elem_id, info=info)
+def _share(field: str, label: str) -> gr.Slider:
+    """A split share, in percent (the config holds it as a fraction)."""
+    value = round(100 * getattr(DEFAULTS, field))
+    return gr.Slider(
+        0, 30, value=value, step=1, label=label, elem_id=f"review-build-{field}", info=help_of(field)
+    )
 
 
 def build_versions() -> tuple[gr.Dropdown, gr.Button, gr.File, gr.Markdown, gr.JSON]:
