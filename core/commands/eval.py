@@ -25,7 +25,8 @@ from core.evaluate.config import CHECKS, DEFAULT_CHECKS, EvalConfigError
 from core.evaluate.job import EvalSubmission, evaluation_progress, start_evaluation
 from core.evaluate.judge import JudgeConfig
 from core.evaluate.lm_tasks import TaskError
-from core.evaluate.report import cli_summary
+from core.evaluate.report import EvalSummary, cli_summary
+from core.evaluate.report_model import EvalReport
 from core.evaluate.testset import TestSetError
 from core.evaluate.verdict import Thresholds
 from core.jobs import Job, enforce_stop, get_job, request_stop
@@ -129,9 +130,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     if view.report is None:
         raise CliError(f"The evaluation {job.state}: {view.problem}")
     summary = cli_summary(view.report)
-    exit_code = HOLD_EXIT if args.fail_on_hold and summary["verdict"] == "hold" else 0
+    exit_code = HOLD_EXIT if args.fail_on_hold and summary.verdict == "hold" else 0
     text = _text(view.report, summary) + f"\nFull report: {view.record.report_path}"
-    return CommandResult(summary, text, exit_code=exit_code)
+    return CommandResult(summary.model_dump(mode="json"), text, exit_code=exit_code)
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -182,25 +183,22 @@ def _progress_line(job: Job) -> str:
     return f"[{fraction}{job.state}] {job.message or 'starting the evaluation job'}"
 
 
-def _text(report: dict[str, Any], summary: dict[str, Any]) -> str:
-    lines = [
-        f"Evaluation {summary['eval']} on {report['dataset']['id']} ({report['dataset']['tutor_turns']} tutor turns)"
-    ]
-    for name, numbers in summary["variants"].items():
+def _text(report: EvalReport, summary: EvalSummary) -> str:
+    lines = [f"Evaluation {summary.eval} on {report.dataset.id} ({report.dataset.tutor_turns} tutor turns)"]
+    for name, numbers in summary.variants.items():
         shown = ", ".join(f"{k}={_number(v)}" for k, v in numbers.items())
         lines.append(f"  {name}: {shown}")
-    for name, rates in summary.get("openers", {}).items():
+    for name, rates in summary.openers.items():
         shown = ", ".join(f"{k}={_interval(v)}" for k, v in rates.items() if v.get("value") is not None)
         lines.append(f"  {name} on the openers (95% intervals): {shown}")
-    for task, scores in summary["forgetting"].items():
+    for task, scores in summary.forgetting.items():
         lines.append(f"  {task}: base {_number(scores['base'])}, adapter {_number(scores['adapter'])}")
-    if summary.get("timings"):
-        lines.append(
-            "  Time per section: " + ", ".join(f"{k} {v:.0f} s" for k, v in summary["timings"].items())
-        )
-    for adapter_id, verdict in report["verdicts"].items():
-        lines.append(f"Verdict for {adapter_id}: {verdict['verdict'].upper()}. {verdict.get('summary', '')}")
-        lines += [f"  - {c['label']}: {c['status']} ({c['detail']})" for c in verdict["checks"]]
+    if summary.timings:
+        lines.append("  Time per section: " + ", ".join(f"{k} {v:.0f} s" for k, v in summary.timings.items()))
+    for adapter_id, verdict in report.verdicts.items():
+        said = verdict.summary if "summary" in verdict.model_fields_set else ""
+        lines.append(f"Verdict for {adapter_id}: {verdict.verdict.upper()}. {said}")
+        lines += [f"  - {c.label}: {c.status} ({c.detail})" for c in verdict.checks]
     return "\n".join(lines)
 
 

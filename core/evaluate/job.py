@@ -32,7 +32,16 @@ from core.evaluate.report import (
     new_report,
     save_report,
 )
-from core.evaluate.sections import run_behaviour, run_forgetting, run_judge, run_kl
+from core.evaluate.report_model import (
+    EvalReport,
+    ForgettingSection,
+    JudgeSection,
+    OpenerSection,
+    ProbeSection,
+    ReferenceSection,
+    Sample,
+)
+from core.evaluate.sections import BehaviourResult, run_behaviour, run_forgetting, run_judge, run_kl
 from core.jobs import GPU, Job, get_job, request_stop, submit_job
 from core.paths import Workspace
 from core.store import Store, new_id
@@ -106,7 +115,8 @@ def evaluation_job(ctx: JobContext) -> dict[str, Any]:
     except EvaluationStopped as exc:
         # Returning (rather than raising) on a stop request lets the runner record stopped / cancelled.
         return {"eval": eval_id, "stopped": str(exc)}
-    return {**cli_summary(report), "report": str(ctx.workspace.eval_dir(eval_id) / REPORT_FILE)}
+    summary = cli_summary(report).model_dump(mode="json")
+    return {**summary, "report": str(ctx.workspace.eval_dir(eval_id) / REPORT_FILE)}
 
 
 def run_evaluation(
@@ -117,7 +127,7 @@ def run_evaluation(
     reporter: Reporter,
     *,
     backend: Any | None = None,
-) -> dict[str, Any]:
+) -> EvalReport:
     """Run every chosen check, then write the report, the `evals` row and the model cards."""
     plan = plan_evaluation(store, workspace, config)
     steps = Steps(reporter, plan.total_steps())
@@ -126,12 +136,12 @@ def run_evaluation(
     run_model_checks(store, workspace, plan, report, steps, backend)
     if plan.runs("forgetting"):
         started = time.monotonic()
-        report["forgetting"] = run_forgetting(plan, folder / "lm_eval", steps)
-        report["timings"]["forgetting_s"] = round(time.monotonic() - started, 1)
+        report.forgetting = ForgettingSection.model_validate(run_forgetting(plan, folder / "lm_eval", steps))
+        report.timings["forgetting_s"] = round(time.monotonic() - started, 1)
     finish_report(report, config.thresholds)
-    report["cards"] = update_cards(store, report, folder / REPORT_FILE)
+    report.cards = update_cards(store, report, folder / REPORT_FILE)
     path = save_report(folder, report)
-    finish_eval(store, eval_id, path, report["verdict"], cli_summary(report))
+    finish_eval(store, eval_id, path, report.verdict, cli_summary(report).model_dump(mode="json"))
     reporter.progress(steps.total, steps.total, f"Done: {verdict_line(report)}")
     return report
 
@@ -140,7 +150,7 @@ def run_model_checks(
     store: Store,
     workspace: Workspace,
     plan: EvalPlan,
-    report: dict[str, Any],
+    report: EvalReport,
     steps: Steps,
     backend: Any | None,
 ) -> None:
@@ -148,7 +158,7 @@ def run_model_checks(
     if not (plan.runs("behaviour") or plan.runs("kl")):
         return
     owned = backend is None
-    timings = report["timings"]
+    timings = report.timings
     started = time.monotonic()
     if backend is None:
         from core.inference.transformers_backend import TransformersBackend
@@ -159,35 +169,44 @@ def run_model_checks(
     if plan.runs("behaviour"):
         started = time.monotonic()
         behaviour = run_behaviour(backend, plan, steps)
-        for name, numbers in behaviour.variants.items():
-            report["variants"][name].update(numbers)
-        report.update(reference=behaviour.reference, probes=behaviour.probes, samples=behaviour.samples)
+        fill_behaviour(report, behaviour)
         timings["behaviour_s"] = _since(started)
         if plan.openers:
             started = time.monotonic()
-            report["openers"] = run_openers(backend, plan, steps)
+            report.openers = OpenerSection.model_validate(run_openers(backend, plan, steps))
             timings["openers_s"] = _since(started)
         if plan.runs("judge"):
             started = time.monotonic()
-            report["judge"] = run_judge(plan, behaviour.replies, store, steps)
+            report.judge = JudgeSection.model_validate(run_judge(plan, behaviour.replies, store, steps))
             timings["judge_s"] = _since(started)
     if plan.runs("kl"):
         started = time.monotonic()
-        report["kl"] = run_kl(backend, plan, steps)
+        report.kl = run_kl(backend, plan, steps)
         timings["kl_s"] = _since(started)
     if owned:  # free the weights before lm-eval loads its own copies for the forgetting check
         del backend
         gc.collect()
 
 
+def fill_behaviour(report: EvalReport, behaviour: BehaviourResult) -> None:
+    """The replay's numbers into each variant, and its reference, probes and samples into the report."""
+    for name, numbers in behaviour.variants.items():
+        variant = report.variants[name]
+        for key, value in numbers.items():
+            setattr(variant, key, value)
+    report.reference = ReferenceSection.model_validate(behaviour.reference)
+    report.probes = {name: ProbeSection.model_validate(found) for name, found in behaviour.probes.items()}
+    report.samples = [Sample.model_validate(found) for found in behaviour.samples]
+
+
 def _since(started: float) -> float:
     return round(time.monotonic() - started, 1)
 
 
-def update_cards(store: Store, report: dict[str, Any], report_path: Path) -> dict[str, str]:
+def update_cards(store: Store, report: EvalReport, report_path: Path) -> dict[str, str]:
     """Write each adapter's verdict and numbers into its model card; a missing card is noted, not fatal."""
     outcome = {}
-    for adapter_id in report["adapters"]:
+    for adapter_id in report.adapters:
         try:
             update_card_evaluation(store, adapter_id, card_evaluation(report, adapter_id, report_path))
             outcome[adapter_id] = "updated"
@@ -197,11 +216,10 @@ def update_cards(store: Store, report: dict[str, Any], report_path: Path) -> dic
     return outcome
 
 
-def verdict_line(report: dict[str, Any]) -> str:
-    if report["verdict"] is None:
+def verdict_line(report: EvalReport) -> str:
+    if report.verdict is None:
         return "report written (no adapter, so no verdict)."
-    first = report["adapters"][0]
-    return f"{first}: {report['verdict'].upper()}."
+    return f"{report.first_adapter}: {report.verdict.upper()}."
 
 
 @dataclass(frozen=True)
@@ -210,7 +228,7 @@ class EvalProgress:
 
     record: EvalRecord
     job: Job | None
-    report: dict[str, Any] | None  # once it has finished with a report
+    report: EvalReport | None  # once it has finished with a report
 
     @property
     def active(self) -> bool:

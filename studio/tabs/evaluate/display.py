@@ -13,6 +13,7 @@ from core.evaluate.lm_tasks import TaskInfo
 from core.evaluate.metrics import METRICS
 from core.evaluate.overview import EvalListing
 from core.evaluate.report import cli_summary
+from core.evaluate.report_model import EvalReport, JudgeSection, VerdictRecord
 from core.review.records import Dataset
 from core.train.records import Adapter
 from studio.display import format_duration
@@ -40,11 +41,11 @@ def short_name(name: str) -> str:
     return name.split("+", 1)[1] if "+" in name else name
 
 
-def plot_labels(report: dict[str, Any]) -> dict[str, str]:
+def plot_labels(report: EvalReport) -> dict[str, str]:
     """Labels short enough for a bar: Base, Prompted, Adapter (or Adapter 1, 2, ... for several)."""
-    adapters = report.get("adapters") or []
+    adapters = report.adapters
     labels = {}
-    for name in report["variants"]:
+    for name in report.variants:
         if name in adapters:
             labels[name] = "Adapter" if len(adapters) == 1 else f"Adapter {adapters.index(name) + 1}"
         else:
@@ -123,28 +124,28 @@ def status_record(progress: EvalProgress) -> dict[str, Any]:
         "progress": job.fraction if job else None,
         "message": job.message if job else "",
         "problem": progress.problem,
-        "summary": cli_summary(report) if report else None,
-        "verdicts": {k: v["verdict"] for k, v in report["verdicts"].items()} if report else {},
+        "summary": cli_summary(report).model_dump(mode="json") if report else None,
+        "verdicts": {k: v.verdict for k, v in report.verdicts.items()} if report else {},
     }
 
 
-def verdict_html(report: dict[str, Any] | None) -> str:
+def verdict_html(report: EvalReport | None) -> str:
     if report is None:
         return f'<p class="ts-empty">{NO_REPORT.replace("**", "")}</p>'
-    if not report["verdicts"]:
+    if not report.verdicts:
         return '<p class="ts-muted">No adapter in this evaluation, so no verdict: the numbers compare base and prompted.</p>'
-    return "".join(_verdict_block(adapter_id, verdict) for adapter_id, verdict in report["verdicts"].items())
+    return "".join(_verdict_block(adapter_id, verdict) for adapter_id, verdict in report.verdicts.items())
 
 
-def _verdict_block(adapter_id: str, verdict: dict[str, Any]) -> str:
+def _verdict_block(adapter_id: str, verdict: VerdictRecord) -> str:
     # Reports written before intervals have no outcome: their verdict is the outcome.
-    outcome = verdict.get("outcome") or verdict["verdict"]
+    outcome = verdict.outcome or verdict.verdict
     background, colour, title = VERDICT_STYLE[outcome]
     rows = "".join(
-        f"<tr><td>{html.escape(c['label'])}</td><td>{STATUS_MARK[c['status']]}</td><td>{html.escape(c['detail'])}</td></tr>"
-        for c in verdict["checks"]
+        f"<tr><td>{html.escape(c.label)}</td><td>{STATUS_MARK[c.status]}</td><td>{html.escape(c.detail)}</td></tr>"
+        for c in verdict.checks
     )
-    reasons = verdict.get("summary") or "; ".join(verdict.get("reasons") or []) or "every threshold holds"
+    reasons = verdict.summary or "; ".join(verdict.reasons) or "every threshold holds"
     return (
         f'<div class="ts-verdict ts-verdict-{outcome}" style="background:{background};border-left:6px solid {colour};'
         f'padding:10px 14px;border-radius:8px;margin:6px 0">'
@@ -155,18 +156,18 @@ def _verdict_block(adapter_id: str, verdict: dict[str, Any]) -> str:
     )
 
 
-def forgetting_notes(report: dict[str, Any] | None) -> str:
-    forgetting = (report or {}).get("forgetting")
+def forgetting_notes(report: EvalReport | None) -> str:
+    forgetting = report.forgetting if report else None
     if not forgetting:
         return "The forgetting check was not part of this evaluation."
-    limit = forgetting.get("limit")
+    limit = forgetting.limit
     notes = [f"Up to {limit} items per task." if limit else "Every item of each task."]
-    notes += [f"⚠️ {message}" for message in forgetting.get("errors", {}).values()]
+    notes += [f"⚠️ {message}" for message in forgetting.errors.values()]
     if limit and limit < 100:
         notes.append(
             "With few items a single answer moves the score by several points: read small changes as noise."
         )
-    if any(t.get("local", True) for t in forgetting.get("tasks", {}).values()):
+    if any(t.local for t in forgetting.tasks.values()):
         notes.append(
             "The offline tasks are a smoke test: they catch a large drop, but showing a drop smaller than 2 "
             "points needs hundreds to thousands of items. The hub tasks (online) are the real check."
@@ -174,7 +175,7 @@ def forgetting_notes(report: dict[str, Any] | None) -> str:
     return " ".join(notes)
 
 
-def variant_choices(report: dict[str, Any] | None) -> list[tuple[str, str]]:
+def variant_choices(report: EvalReport | None) -> list[tuple[str, str]]:
     if not report:
         return []
     labels = plot_labels(report)
@@ -183,40 +184,43 @@ def variant_choices(report: dict[str, Any] | None) -> list[tuple[str, str]]:
     ]
 
 
-def summary_markdown(report: dict[str, Any] | None) -> str:
+def summary_markdown(report: EvalReport | None) -> str:
     if report is None:
         return ""
-    dataset, base = report["dataset"], report["base_model"]
-    judge = report.get("judge")
+    dataset, base = report.dataset, report.base_model
     lines = [
-        f"**{report['eval']}** · {plural(dataset['tutor_turns'], 'tutor turn')} from "
-        f"{plural(dataset['conversations'], 'test conversation')} of `{dataset['id']}` · base model "
-        f"`{base['display']}` · checks: {', '.join(report['checks'])}",
+        f"**{report.eval}** · {plural(dataset.tutor_turns, 'tutor turn')} from "
+        f"{plural(dataset.conversations, 'test conversation')} of `{dataset.id}` · base model "
+        f"`{base.display}` · checks: {', '.join(report.checks)}",
     ]
     labels = plot_labels(report)
-    lines.append(" · ".join(f"**{labels[a]}** = `{a}`" for a in report.get("adapters") or []))
-    cards = report.get("cards") or {}
-    if cards:
+    lines.append(" · ".join(f"**{labels[a]}** = `{a}`" for a in report.adapters))
+    if report.cards:
         lines.append(
             "Model card: "
-            + "; ".join(f"{labels.get(a, a)} {outcome}" for a, outcome in cards.items())
+            + "; ".join(f"{labels.get(a, a)} {outcome}" for a, outcome in report.cards.items())
             + " (the verdict and every number are in its Evaluation section)."
         )
-    if base.get("note"):
-        lines.append(f"⚠️ {base['note']}")
-    if judge:
-        agreement = judge.get("agreement") or {}
-        share = agreement.get("agreement")
-        lines.append(
-            f"Judge `{judge['model']}`: "
-            + ", ".join(f"{short_name(n)} {number(s['score'])}" for n, s in judge["scores"].items())
-            + (
-                f" · agrees with people on {percent(share)} of {agreement['pairs']} voted pairs"
-                if share is not None
-                else " · no Compare votes to check it against yet"
-            )
-        )
+    if base.note:
+        lines.append(f"⚠️ {base.note}")
+    if report.judge:
+        lines.append(judge_line(report.judge))
     return "\n\n".join(lines)
+
+
+def judge_line(judge: JudgeSection) -> str:
+    agreement = judge.agreement
+    share = agreement.agreement if agreement else None
+    pairs = agreement.pairs if agreement else 0
+    return (
+        f"Judge `{judge.model}`: "
+        + ", ".join(f"{short_name(n)} {number(s.score)}" for n, s in judge.scores.items())
+        + (
+            f" · agrees with people on {percent(share)} of {pairs} voted pairs"
+            if share is not None
+            else " · no Compare votes to check it against yet"
+        )
+    )
 
 
 def definitions_markdown() -> str:

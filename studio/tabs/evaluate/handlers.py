@@ -6,7 +6,6 @@ studio/tabs/evaluate/display.py; the layout is in studio/tabs/evaluate/layout.py
 from __future__ import annotations
 
 from functools import partial
-from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
@@ -100,7 +99,9 @@ def poll(
     overview = evaluation_overview(ctx.store)
     progress = evaluation_progress(ctx.store, watching) if watching else None
     reports = show.report_choices(overview.reports)
-    keys = {"lists": str((reports, [a.id for a in overview.adapters], [d.id for d in overview.datasets]))}
+    keys: dict[str, str | None] = {
+        "lists": str((reports, [a.id for a in overview.adapters], [d.id for d in overview.datasets]))
+    }
     finished_now = progress is not None and progress.report is not None and seen.get("finished") != watching
     pick = watching if finished_now else report_id or (reports[0][1] if reports else None)
     changed = seen.get("lists") != keys["lists"] or pick != report_id
@@ -112,7 +113,7 @@ def poll(
         gr.update(choices=show.adapter_choices(overview.adapters), value=chosen),
         gr.update(
             choices=show.dataset_choices(overview.datasets),
-            value=dataset or overview.default_dataset((chosen or [None])[0]),
+            value=dataset or overview.default_dataset(chosen[0] if chosen else None),
         ),
         gr.update(choices=reports, value=pick),
         gr.update(choices=reports),
@@ -131,7 +132,7 @@ def poll(
 
 def default_dataset(ctx: AppContext, adapters: list[str] | None) -> Any:
     """Picking adapters picks the dataset version the first of them was trained on."""
-    found = evaluation_overview(ctx.store).default_dataset((adapters or [None])[0])
+    found = evaluation_overview(ctx.store).default_dataset(adapters[0] if adapters else None)
     return gr.update(value=found) if found else gr.skip()
 
 
@@ -142,7 +143,8 @@ def load_report(ctx: AppContext, eval_id: str | None) -> tuple[Any, ...]:
         raise gr.Error(str(exc.args[0] if isinstance(exc, KeyError) else exc)) from exc
     order = [*frames.variant_order(report), frames.REFERENCE] if report else None
     choices = show.variant_choices(report)
-    pick = next((value for _, value in choices if value in (report or {}).get("adapters", [])), None)
+    adapters = report.adapters if report else []
+    pick = next((value for _, value in choices if value in adapters), None)
     return (
         show.verdict_html(report),
         show.summary_markdown(report),
@@ -178,9 +180,9 @@ def compare(ctx: AppContext, before_id: str | None, after_id: str | None) -> tup
     if before is None or after is None:
         raise gr.Error("Both evaluations need a finished report; pick them from the lists.")
     rows = compare_reports(before, after)
-    changes, y_lim = frames.comparison_plot_frame(rows, after)
+    changes, (low, high) = frames.comparison_plot_frame(rows, after)
     order = changes["Change"].tolist()
-    return frames.comparison_frame(rows, after), gr.BarPlot(value=changes, y_lim=y_lim, sort=order)
+    return frames.comparison_frame(rows, after), gr.BarPlot(value=changes, y_lim=[low, high], sort=order)
 
 
 def save_openers(ctx: AppContext, text: str) -> tuple[str, Any]:
@@ -194,61 +196,104 @@ def save_openers(ctx: AppContext, text: str) -> tuple[str, Any]:
 
 def build(ctx: AppContext) -> None:
     gr.Markdown(INTRO)
-    ui = SimpleNamespace()
     overview = evaluation_overview(ctx.store)
-    ui.empty = gr.HTML(
+    empty = gr.HTML(
         f"<p class='ts-empty'>{overview.empty_message}</p>", visible=overview.empty, elem_id="evaluate-empty"
     )
-    with gr.Column(visible=not overview.empty) as ui.form:
-        layout.form(overview, ui)
-        layout.run_row(ui)
-    with gr.Column(visible=bool(overview.reports) or not overview.empty) as ui.reports:
-        layout.report(ui)
-        layout.comparison(ui)
-    ui.watching, ui.seen = gr.State(None), gr.State({})
+    with gr.Column(visible=not overview.empty) as form_box:
+        form = layout.form(overview)
+        run = layout.run_row()
+    with gr.Column(visible=bool(overview.reports) or not overview.empty) as reports_box:
+        report = layout.report()
+        comparison = layout.comparison()
+    ui = layout.EvaluateWidgets(
+        empty, form_box, form, run, reports_box, report, comparison, gr.State(None), gr.State({})
+    )
     _wire(ctx, ui)
 
 
-def _form_inputs(ui: SimpleNamespace) -> list[Any]:
-    settings = [ui.tasks, ui.limit, ui.conversations, ui.tokens]
-    judge = [ui.judge_url, ui.judge_model, ui.judge_key, ui.judged]
-    return [ui.adapters, ui.dataset, ui.include, ui.checks, *settings, *judge, *ui.thresholds, ui.openers]
+def _form_inputs(form: layout.FormWidgets) -> list[Any]:
+    """The run's inputs; their order is the evaluate_start API contract (see form_options)."""
+    settings, judge = form.settings, form.settings.judge
+    values = [settings.tasks, settings.limit, settings.conversations, settings.tokens]
+    values += [judge.url, judge.model, judge.key, judge.judged]
+    return [
+        form.adapters,
+        form.dataset,
+        form.include,
+        form.checks,
+        *values,
+        *form.thresholds,
+        settings.openers,
+    ]
 
 
-def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
-    ui.run.click(partial(start, ctx), _form_inputs(ui), [ui.notice, ui.watching], api_name="evaluate_start")
-    ui.cancel.click(partial(cancel, ctx), [ui.watching], [ui.notice], api_name="evaluate_cancel")
-    polled = [ui.empty, ui.form, ui.reports, ui.progress, ui.cancel, ui.adapters, ui.dataset, ui.report]
-    polled += [ui.before, ui.after, ui.seen]
-    watch = {"inputs": [ui.watching, ui.report, ui.adapters, ui.dataset, ui.seen], "outputs": polled}
-    gr.Timer(POLL_SECONDS).tick(
-        partial(poll, ctx), **watch, show_progress="hidden", queue=False, api_visibility="private"
+def _report_outputs(report: layout.ReportWidgets) -> list[Any]:
+    """What load_report fills, in its order."""
+    shown: list[Any] = [report.verdict, report.summary, report.overall, *report.plots]
+    shown += [report.opener_notes, report.opener_table, report.differences, report.intents]
+    forgetting = report.forgetting
+    shown += [forgetting.plot, forgetting.table, forgetting.notes, report.replies.variant, report.body]
+    return shown
+
+
+def _wire(ctx: AppContext, ui: layout.EvaluateWidgets) -> None:
+    form, run, report = ui.form, ui.run, ui.report
+    run.run.click(
+        partial(start, ctx), _form_inputs(form), [run.notice, ui.watching], api_name="evaluate_start"
     )
-    ui.watching.change(partial(poll, ctx), **watch, show_progress="hidden", api_visibility="private")
-    ui.adapters.input(partial(default_dataset, ctx), [ui.adapters], [ui.dataset], show_progress="hidden")
-    shown = [ui.verdict, ui.summary, ui.overall, *ui.plots, ui.opener_notes, ui.opener_table, ui.differences]
-    shown += [ui.intents, ui.forgetting_plot, ui.forgetting]
-    shown += [ui.forgetting_notes, ui.variant, ui.body]
-    ui.report.change(partial(load_report, ctx), [ui.report], shown, api_name="evaluate_report")
-    ui.variant.change(
+    run.cancel.click(partial(cancel, ctx), [ui.watching], [run.notice], api_name="evaluate_cancel")
+    _wire_poll(ctx, ui)
+    form.adapters.input(
+        partial(default_dataset, ctx), [form.adapters], [form.dataset], show_progress="hidden"
+    )
+    report.report.change(
+        partial(load_report, ctx), [report.report], _report_outputs(report), api_name="evaluate_report"
+    )
+    replies = report.replies
+    replies.variant.change(
         partial(read_replies, ctx),
-        [ui.report, ui.variant],
-        [ui.probes, ui.samples],
+        [report.report, replies.variant],
+        [replies.probes, replies.samples],
         api_name="evaluate_replies",
     )
-    ui.opener_save.click(
+    openers = form.openers
+    openers.save.click(
         partial(save_openers, ctx),
-        [ui.opener_text],
-        [ui.opener_notice, ui.opener_text],
+        [openers.text],
+        [openers.notice, openers.text],
         api_name="evaluate_add_openers",
     )
-    ui.compare.click(
+    compared = ui.compare
+    compared.compare.click(
         partial(compare, ctx),
-        [ui.before, ui.after],
-        [ui.changes, ui.change_plot],
+        [compared.before, compared.after],
+        [compared.changes, compared.change_plot],
         api_name="evaluate_compare",
     )
+    _wire_status(ctx)
 
+
+def _wire_poll(ctx: AppContext, ui: layout.EvaluateWidgets) -> None:
+    form = ui.form
+    polled = [
+        ui.empty,
+        ui.form_box,
+        ui.reports_box,
+        ui.run.progress,
+        ui.run.cancel,
+        form.adapters,
+        form.dataset,
+    ]
+    polled += [ui.report.report, ui.compare.before, ui.compare.after, ui.seen]
+    inputs = [ui.watching, ui.report.report, form.adapters, form.dataset, ui.seen]
+    gr.Timer(POLL_SECONDS).tick(
+        partial(poll, ctx), inputs, polled, show_progress="hidden", queue=False, api_visibility="private"
+    )
+    ui.watching.change(partial(poll, ctx), inputs, polled, show_progress="hidden", api_visibility="private")
+
+
+def _wire_status(ctx: AppContext) -> None:
     def evaluation_status(eval_id: str) -> dict[str, Any]:
         """One evaluation's state and progress; once finished, its verdicts and the CLI summary of its report."""
         try:

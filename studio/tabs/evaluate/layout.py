@@ -1,12 +1,13 @@
 """The Evaluate tab's layout: the form (what to evaluate, checks, settings, thresholds), the run row,
 the report (verdict, numbers, plots, tables, replies) and the comparison of two reports.
 
-Layout only: every function adds components to `ui` (a SimpleNamespace) for studio/tabs/evaluate/handlers.py to wire.
+Layout only: each section builder returns its widgets as a dataclass; `EvaluateWidgets` holds them all for
+studio/tabs/evaluate/handlers.py to wire.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -52,10 +53,114 @@ THRESHOLDS = (
 )
 
 
-def form(overview: EvalOverview, ui: SimpleNamespace) -> None:
+@dataclass
+class OpenerWidgets:
+    """The teacher's own student openers: a JSON-lines box and its save button."""
+
+    text: gr.Textbox
+    save: gr.Button
+    notice: gr.Markdown
+
+
+@dataclass
+class JudgeWidgets:
+    url: gr.Textbox
+    model: gr.Textbox
+    key: gr.Textbox
+    judged: gr.Slider
+
+
+@dataclass
+class SettingsWidgets:
+    tasks: gr.CheckboxGroup
+    limit: gr.Slider
+    conversations: gr.Number
+    openers: gr.Number
+    tokens: gr.Slider
+    judge: JudgeWidgets
+
+
+@dataclass
+class FormWidgets:
+    """What to evaluate: adapters, dataset, variants, checks, settings, thresholds."""
+
+    adapters: gr.Dropdown
+    dataset: gr.Dropdown
+    include: gr.CheckboxGroup
+    checks: gr.CheckboxGroup
+    settings: SettingsWidgets
+    thresholds: list[gr.Number]
+    openers: OpenerWidgets
+
+
+@dataclass
+class RunWidgets:
+    run: gr.Button
+    cancel: gr.Button
+    notice: gr.Markdown
+    progress: gr.HTML
+
+
+@dataclass
+class ReportWidgets:
+    """One report: the verdict, the numbers, the plots, the tables and the replies."""
+
+    report: gr.Dropdown
+    verdict: gr.HTML
+    body: gr.Column
+    summary: gr.Markdown
+    overall: gr.Dataframe
+    plots: list[gr.BarPlot]
+    opener_notes: gr.Markdown
+    opener_table: gr.Dataframe
+    differences: gr.Dataframe
+    intents: gr.Dataframe
+    forgetting: ForgettingWidgets
+    replies: ReplyWidgets
+
+
+@dataclass
+class ForgettingWidgets:
+    plot: gr.BarPlot
+    table: gr.Dataframe
+    notes: gr.Markdown
+
+
+@dataclass
+class ReplyWidgets:
+    variant: gr.Dropdown
+    probes: gr.Dataframe
+    samples: gr.Dataframe
+
+
+@dataclass
+class CompareWidgets:
+    before: gr.Dropdown
+    after: gr.Dropdown
+    compare: gr.Button
+    change_plot: gr.BarPlot
+    changes: gr.Dataframe
+
+
+@dataclass
+class EvaluateWidgets:
+    """Every widget of the Evaluate tab, with the two pieces of per-session state."""
+
+    empty: gr.HTML
+    form_box: gr.Column
+    form: FormWidgets
+    run: RunWidgets
+    reports_box: gr.Column
+    report: ReportWidgets
+    compare: CompareWidgets
+    watching: gr.State
+    seen: gr.State
+
+
+def form(overview: EvalOverview) -> FormWidgets:
     latest = [a.id for a in overview.adapters[:1]]
     with gr.Row(equal_height=False):
-        ui.adapters = gr.Dropdown(
+        adapters = gr.Dropdown(
             label="Adapters to evaluate",
             info="The trained tutors to check. The newest is picked; add more to compare them in one report.",
             choices=show.adapter_choices(overview.adapters),
@@ -65,7 +170,7 @@ def form(overview: EvalOverview, ui: SimpleNamespace) -> None:
             scale=3,
             elem_id="evaluate-adapters",
         )
-        ui.dataset = gr.Dropdown(
+        dataset = gr.Dropdown(
             label="Test conversations from",
             info="A dataset version's test split (never trained on). Default: the version the adapter learned from.",
             choices=show.dataset_choices(overview.datasets),
@@ -74,7 +179,7 @@ def form(overview: EvalOverview, ui: SimpleNamespace) -> None:
             scale=2,
             elem_id="evaluate-dataset",
         )
-        ui.include = gr.CheckboxGroup(
+        include = gr.CheckboxGroup(
             [("Base model", "base"), ("Prompted (base + tutor policy)", "prompted")],
             value=["base", "prompted"],
             label="Compare with",
@@ -82,19 +187,17 @@ def form(overview: EvalOverview, ui: SimpleNamespace) -> None:
             scale=2,
             elem_id="evaluate-include",
         )
-    ui.checks = gr.CheckboxGroup(
+    checks = gr.CheckboxGroup(
         [(label, name) for name, label in CHECK_LABELS.items()],
         value=list(DEFAULT_CHECKS),
         label="Checks",
         info="The judge is optional and needs a model server; everything else runs offline.",
         elem_id="evaluate-checks",
     )
-    settings(overview, ui)
-    thresholds(ui)
-    add_openers(ui)
+    return FormWidgets(adapters, dataset, include, checks, settings(overview), thresholds(), add_openers())
 
 
-def add_openers(ui: SimpleNamespace) -> None:
+def add_openers() -> OpenerWidgets:
     with gr.Accordion("Your own student openers", open=False, elem_id="evaluate-openers-box"):
         gr.Markdown(
             "Every evaluation sends the same held-out student openers to each tutor. Add first messages from "
@@ -102,20 +205,21 @@ def add_openers(ui: SimpleNamespace) -> None:
             f"away. For example:\n\n`{EXAMPLE}`\n\nIntents: {', '.join(INTENTS)}.",
             elem_classes=["ts-muted"],
         )
-        ui.opener_text = gr.Textbox(
+        opener_text = gr.Textbox(
             label="Openers to add (JSON lines)",
             info="Checked line by line before anything is saved; a mistake names its line and field.",
             lines=4,
             elem_id="evaluate-opener-text",
         )
         with gr.Row(equal_height=True):
-            ui.opener_save = gr.Button("Save openers", scale=0, min_width=160, elem_id="evaluate-opener-save")
-            ui.opener_notice = gr.Markdown(elem_id="evaluate-opener-notice")
+            opener_save = gr.Button("Save openers", scale=0, min_width=160, elem_id="evaluate-opener-save")
+            opener_notice = gr.Markdown(elem_id="evaluate-opener-notice")
+    return OpenerWidgets(opener_text, opener_save, opener_notice)
 
 
-def settings(overview: EvalOverview, ui: SimpleNamespace) -> None:
+def settings(overview: EvalOverview) -> SettingsWidgets:
     with gr.Accordion("Settings: forgetting tasks, replay, judge", open=False, elem_id="evaluate-settings"):
-        ui.tasks = gr.CheckboxGroup(
+        tasks = gr.CheckboxGroup(
             show.task_choices(overview.tasks),
             value=default_task_names(),
             label="Forgetting check: tasks",
@@ -123,7 +227,7 @@ def settings(overview: EvalOverview, ui: SimpleNamespace) -> None:
             elem_id="evaluate-tasks",
         )
         with gr.Row():
-            ui.limit = gr.Slider(
+            limit = gr.Slider(
                 0,
                 500,
                 value=50,
@@ -132,7 +236,7 @@ def settings(overview: EvalOverview, ui: SimpleNamespace) -> None:
                 elem_id="evaluate-limit",
                 info="More items give a steadier score but take longer. 0 = every item.",
             )
-            ui.conversations = gr.Number(
+            conversations = gr.Number(
                 0,
                 precision=0,
                 minimum=0,
@@ -140,7 +244,7 @@ def settings(overview: EvalOverview, ui: SimpleNamespace) -> None:
                 elem_id="evaluate-conversations",
                 info="0 = all of them. Fewer is quicker.",
             )
-            ui.openers = gr.Number(
+            openers = gr.Number(
                 0,
                 precision=0,
                 minimum=0,
@@ -148,7 +252,7 @@ def settings(overview: EvalOverview, ui: SimpleNamespace) -> None:
                 elem_id="evaluate-openers-count",
                 info="0 = all (72 built in, plus yours). Each rate needs about 50 for an interval of ±14 points.",
             )
-            ui.tokens = gr.Slider(
+            tokens = gr.Slider(
                 32,
                 512,
                 value=160,
@@ -157,31 +261,32 @@ def settings(overview: EvalOverview, ui: SimpleNamespace) -> None:
                 elem_id="evaluate-tokens",
                 info="Replies are cut here; a tutor turn is usually 40-120 tokens.",
             )
-        judge_fields(overview, ui)
+        judge = judge_fields(overview)
+    return SettingsWidgets(tasks, limit, conversations, openers, tokens, judge)
 
 
-def judge_fields(overview: EvalOverview, ui: SimpleNamespace) -> None:
+def judge_fields(overview: EvalOverview) -> JudgeWidgets:
     teacher = overview.teacher_judge
     with gr.Row():
-        ui.judge_url = gr.Textbox(
+        judge_url = gr.Textbox(
             teacher.base_url if teacher else "",
             label="Judge server address",
             elem_id="evaluate-judge-url",
             info="An OpenAI-compatible /v1 address (vLLM, Ollama, OpenAI). Filled in from your generation teacher.",
         )
-        ui.judge_model = gr.Textbox(
+        judge_model = gr.Textbox(
             teacher.model if teacher else "",
             label="Judge model",
             elem_id="evaluate-judge-model",
             info="The model's name on that server.",
         )
-        ui.judge_key = gr.Textbox(
+        judge_key = gr.Textbox(
             (teacher.api_key_env or "") if teacher else "",
             label="API key variable",
             elem_id="evaluate-judge-key",
             info="The NAME of the environment variable holding the key (never the key itself).",
         )
-        ui.judged = gr.Slider(
+        judged = gr.Slider(
             5,
             100,
             value=20,
@@ -190,12 +295,13 @@ def judge_fields(overview: EvalOverview, ui: SimpleNamespace) -> None:
             elem_id="evaluate-judged",
             info="Each costs one judge request.",
         )
+    return JudgeWidgets(judge_url, judge_model, judge_key, judged)
 
 
-def thresholds(ui: SimpleNamespace) -> None:
+def thresholds() -> list[gr.Number]:
     defaults = Thresholds()
     with gr.Accordion("Thresholds for the verdict", open=False, elem_id="evaluate-thresholds"), gr.Row():
-        ui.thresholds = [
+        return [
             gr.Number(
                 getattr(defaults, name),
                 label=label,
@@ -208,12 +314,10 @@ def thresholds(ui: SimpleNamespace) -> None:
         ]
 
 
-def run_row(ui: SimpleNamespace) -> None:
+def run_row() -> RunWidgets:
     with gr.Row(equal_height=True):
-        ui.run = gr.Button(
-            "Run evaluation", variant="primary", scale=0, min_width=200, elem_id="evaluate-run"
-        )
-        ui.cancel = gr.Button(
+        run = gr.Button("Run evaluation", variant="primary", scale=0, min_width=200, elem_id="evaluate-run")
+        cancel = gr.Button(
             "Cancel",
             variant="stop",
             size="sm",
@@ -222,65 +326,81 @@ def run_row(ui: SimpleNamespace) -> None:
             interactive=False,
             elem_id="evaluate-cancel",
         )
-        ui.notice = gr.Markdown(elem_id="evaluate-notice")
-    ui.progress = gr.HTML(elem_id="evaluate-progress")
+        notice = gr.Markdown(elem_id="evaluate-notice")
+    progress = gr.HTML(elem_id="evaluate-progress")
+    return RunWidgets(run, cancel, notice, progress)
 
 
-def report(ui: SimpleNamespace) -> None:
+def report() -> ReportWidgets:
     gr.Markdown("### Report")
-    ui.report = gr.Dropdown(
+    report = gr.Dropdown(
         label="Report",
         info="Every evaluation's report is kept. The newest is shown; pick an earlier one here.",
         choices=[],
         allow_custom_value=True,
         elem_id="evaluate-report",
     )
-    ui.verdict = gr.HTML(show.verdict_html(None), elem_id="evaluate-verdict")
-    with gr.Column(visible=False) as ui.body:
-        ui.summary = gr.Markdown(elem_id="evaluate-summary")
-        ui.overall = gr.Dataframe(label="The numbers", interactive=False, elem_id="evaluate-overall")
-        plots(ui)
-        openers(ui)
-        ui.intents = gr.Dataframe(
+    verdict = gr.HTML(show.verdict_html(None), elem_id="evaluate-verdict")
+    with gr.Column(visible=False) as body:
+        summary = gr.Markdown(elem_id="evaluate-summary")
+        overall = gr.Dataframe(label="The numbers", interactive=False, elem_id="evaluate-overall")
+        plotted = plots()
+        opener_notes, opener_table, differences = openers()
+        intents = gr.Dataframe(
             headers=frames.INTENT_COLUMNS,
             label="By student intent",
             interactive=False,
             elem_id="evaluate-intents",
         )
-        forgetting(ui)
-        replies(ui)
+        forgotten = forgetting()
+        replied = replies()
         with gr.Accordion("What each number means", open=False):
             gr.Markdown(show.definitions_markdown())
+    return ReportWidgets(
+        report,
+        verdict,
+        body,
+        summary,
+        overall,
+        plotted,
+        opener_notes,
+        opener_table,
+        differences,
+        intents,
+        forgotten,
+        replied,
+    )
 
 
-def openers(ui: SimpleNamespace) -> None:
-    ui.opener_notes = gr.Markdown(elem_id="evaluate-opener-notes")
-    ui.opener_table = gr.Dataframe(
+def openers() -> tuple[gr.Markdown, gr.Dataframe, gr.Dataframe]:
+    opener_notes = gr.Markdown(elem_id="evaluate-opener-notes")
+    opener_table = gr.Dataframe(
         label="On the held-out student openers (95% intervals)",
         interactive=False,
         wrap=True,
         elem_id="evaluate-opener-table",
     )
-    ui.differences = gr.Dataframe(
+    differences = gr.Dataframe(
         label="Differences item by item (what the verdict decides on)",
         interactive=False,
         wrap=True,
         elem_id="evaluate-differences",
     )
+    return opener_notes, opener_table, differences
 
 
-def plots(ui: SimpleNamespace) -> None:
+def plots() -> list[gr.BarPlot]:
     gr.Markdown(
         "↑ higher is better · ↓ lower is better · questions, leaks and encouragement are measured on the student "
         "openers when the report has them, the rest on the test split · hover a bar for its 95% interval · "
         "*Reference* = the curated tutor turns of the test split, scored the same way.",
         elem_classes=["ts-muted"],
     )
-    ui.plots = []
+    plotted = []
     for row in (frames.PLOTTED[:4], frames.PLOTTED[4:]):
         with gr.Row():
             for metric in row:
-                ui.plots.append(
+                plotted.append(
                     gr.BarPlot(
                         x="Tutor",
                         y="Value",
@@ -294,11 +414,12 @@ def plots(ui: SimpleNamespace) -> None:
                         elem_id=f"evaluate-plot-{metric}",
                     )
                 )
+    return plotted
 
 
-def forgetting(ui: SimpleNamespace) -> None:
+def forgetting() -> ForgettingWidgets:
     with gr.Row(equal_height=False):
-        ui.forgetting_plot = gr.BarPlot(
+        forgetting_plot = gr.BarPlot(
             x="Task",
             y="Change (points)",
             color="Adapter",
@@ -308,25 +429,26 @@ def forgetting(ui: SimpleNamespace) -> None:
             elem_id="evaluate-forgetting-plot",
         )
         with gr.Column():
-            ui.forgetting = gr.Dataframe(
+            forgetting = gr.Dataframe(
                 label="General tasks",
                 interactive=False,
                 wrap=True,
                 column_widths=["34%", "24%", "14%", "14%", "14%"],
                 elem_id="evaluate-forgetting",
             )
-            ui.forgetting_notes = gr.Markdown(elem_id="evaluate-forgetting-notes")
+            forgetting_notes = gr.Markdown(elem_id="evaluate-forgetting-notes")
+    return ForgettingWidgets(forgetting_plot, forgetting, forgetting_notes)
 
 
-def replies(ui: SimpleNamespace) -> None:
-    ui.variant = gr.Dropdown(
+def replies() -> ReplyWidgets:
+    variant = gr.Dropdown(
         label="Read the replies of",
         info="The probes and the first replayed turns, word for word, with what went wrong.",
         choices=[],
         allow_custom_value=True,  # the choices arrive with the poll
         elem_id="evaluate-variant",
     )
-    ui.probes = gr.Dataframe(
+    probes = gr.Dataframe(
         label="Probes",
         interactive=False,
         wrap=True,
@@ -334,7 +456,7 @@ def replies(ui: SimpleNamespace) -> None:
         elem_id="evaluate-probes",
         column_widths=["13%", "9%", "27%", "31%", "8%", "12%"],
     )
-    ui.samples = gr.Dataframe(
+    samples = gr.Dataframe(
         label="Replayed turns",
         interactive=False,
         wrap=True,
@@ -342,27 +464,28 @@ def replies(ui: SimpleNamespace) -> None:
         elem_id="evaluate-samples",
         column_widths=["10%", "22%", "28%", "28%", "12%"],
     )
+    return ReplyWidgets(variant, probes, samples)
 
 
-def comparison(ui: SimpleNamespace) -> None:
+def comparison() -> CompareWidgets:
     with gr.Accordion("Compare two reports", open=False, elem_id="evaluate-compare-box"):
         with gr.Row(equal_height=True):
-            ui.before = gr.Dropdown(
+            before = gr.Dropdown(
                 label="Earlier report",
                 info="For example the adapter trained on v1.",
                 choices=[],
                 allow_custom_value=True,  # the choices arrive with the poll
                 elem_id="evaluate-before",
             )
-            ui.after = gr.Dropdown(
+            after = gr.Dropdown(
                 label="Later report",
                 info="For example the adapter trained on v2.",
                 choices=[],
                 allow_custom_value=True,  # the choices arrive with the poll
                 elem_id="evaluate-after",
             )
-            ui.compare = gr.Button("Compare", scale=0, min_width=120, elem_id="evaluate-compare")
-        ui.change_plot = gr.BarPlot(
+            compare = gr.Button("Compare", scale=0, min_width=120, elem_id="evaluate-compare")
+        change_plot = gr.BarPlot(
             x="Change",
             y="Points",
             color="Tutor",
@@ -372,6 +495,7 @@ def comparison(ui: SimpleNamespace) -> None:
             x_label_angle=-30,
             elem_id="evaluate-change-plot",
         )
-        ui.changes = gr.Dataframe(
+        changes = gr.Dataframe(
             label="Every number, before and after", interactive=False, elem_id="evaluate-changes"
         )
+    return CompareWidgets(before, after, compare, change_plot, changes)

@@ -44,7 +44,9 @@ def test_a_tiny_run_gets_a_report_a_verdict_and_a_model_card_section(
     eval_id = create_eval_record(setup.store, plan_evaluation(setup.store, setup.workspace, config))
     reporter = QuietReporter()
 
-    report = run_evaluation(setup.store, setup.workspace, eval_id, config, reporter, backend=tiny_backend)
+    report = run_evaluation(
+        setup.store, setup.workspace, eval_id, config, reporter, backend=tiny_backend
+    ).to_json()
 
     path = setup.workspace.eval_dir(eval_id) / REPORT_FILE
     assert json.loads(path.read_text())["eval"] == eval_id
@@ -109,7 +111,7 @@ def test_a_tiny_run_gets_a_report_a_verdict_and_a_model_card_section(
 
     record = get_eval(setup.store, eval_id)
     assert record is not None and record.verdict == "hold" and record.report_path == str(path)
-    assert record.summary == cli_summary(report)
+    assert record.summary == cli_summary(report).model_dump(mode="json")
     adapter_row = get_adapter(setup.store, setup.adapter_id)
     assert adapter_row is not None and adapter_row.card_path
     card = read_card(Path(adapter_row.card_path).parent)

@@ -76,13 +76,13 @@ def report(adapter: str, question_rate: float, kl: float | None, drop: float) ->
 
 
 def test_finishing_folds_kl_into_the_variants_and_decides() -> None:
-    done = finish_report(report("v1", 1.0, 0.12, -1.0), Thresholds())
+    done = finish_report(report("v1", 1.0, 0.12, -1.0), Thresholds()).to_json()
 
     assert done["variants"]["v1"]["overall"]["kl_to_prompted"] == 0.12
     assert done["variants"]["prompted"]["overall"]["kl_to_prompted"] is None
     assert done["verdict"] == "ship"
     assert done["comparisons"]["v1"]["prompted"]["question_rate"]["status"] == "pass"
-    summary = cli_summary(done)
+    summary = cli_summary(done).model_dump(mode="json")
     assert summary["outcome"] == "ship"
     assert summary["forgetting"] == {"ts_arithmetic": {"base": 0.5, "adapter": pytest.approx(0.49)}}
     assert summary["variants"]["v1"]["prompt_tokens"] == 60.0
@@ -92,7 +92,7 @@ def test_two_reports_compare_metric_by_metric_and_adapter_with_adapter() -> None
     before = finish_report(report("v1", 0.6, 0.30, -1.0), Thresholds())
     after = finish_report(report("v2", 0.8, 0.10, -1.0), Thresholds())
 
-    rows = {(r["metric"], r["variant"]): r for r in compare_reports(before, after)}
+    rows = {(r.metric, r.variant): r.model_dump() for r in compare_reports(before, after)}
 
     assert rows[("question_rate", "v1 → v2")]["change"] == pytest.approx(0.2)
     assert rows[("kl_to_prompted", "v1 → v2")]["change"] == pytest.approx(-0.2)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from core.evaluate.report_model import EvalReport, Interval
 from studio.tabs.evaluate.display import verdict_html
 from studio.tabs.evaluate.frames import metric_frame
 from studio.tabs.evaluate.intervals import comparison_frame, interval_text, openers_frame
 
 
-def report() -> dict[str, Any]:
+def report() -> EvalReport:
     rate = {"value": 0.42, "low": 0.31, "high": 0.53, "successes": 30, "n": 72}
     tokens = {"value": 37.2, "low": 33.4, "high": 41.0, "n": 72}
     overall = {"question_rate": rate, "leak_rate": rate, "reply_tokens": tokens}
@@ -21,30 +20,32 @@ def report() -> dict[str, Any]:
         "sd": 0.5,
         "status": "inconclusive",
     }
-    return {
-        "adapters": ["a"],
-        "variants": {
-            "prompted": {"overall": {"question_rate": 1.0}},
-            "a": {"overall": {"question_rate": 0.0}},
-        },
-        "openers": {"variants": {"prompted": {"overall": overall}, "a": {"overall": overall}}},
-        "comparisons": {"a": {"prompted": {"question_rate": inconclusive}}},
-        "verdicts": {
-            "a": {
-                "verdict": "hold",
-                "outcome": "inconclusive",
-                "summary": "Hold, inconclusive: nothing clearly fails, but guiding questions cannot be decided.",
-                "checks": [
-                    {"label": "Guiding questions", "status": "inconclusive", "detail": "inside the noise"}
-                ],
-            }
-        },
-    }
+    return EvalReport.model_validate(
+        {
+            "adapters": ["a"],
+            "variants": {
+                "prompted": {"overall": {"question_rate": 1.0}},
+                "a": {"overall": {"question_rate": 0.0}},
+            },
+            "openers": {"variants": {"prompted": {"overall": overall}, "a": {"overall": overall}}},
+            "comparisons": {"a": {"prompted": {"question_rate": inconclusive}}},
+            "verdicts": {
+                "a": {
+                    "verdict": "hold",
+                    "outcome": "inconclusive",
+                    "summary": "Hold, inconclusive: nothing clearly fails, but guiding questions cannot be decided.",
+                    "checks": [
+                        {"label": "Guiding questions", "status": "inconclusive", "detail": "inside the noise"}
+                    ],
+                }
+            },
+        }
+    )
 
 
 def test_a_rate_reads_with_its_interval() -> None:
-    assert interval_text({"value": 0.42, "low": 0.31, "high": 0.53}) == "42% (31–53%)"
-    assert interval_text({"value": 37.2, "low": 33.4, "high": 41.0}, tokens=True) == "37 (33–41)"
+    assert interval_text(Interval(value=0.42, low=0.31, high=0.53)) == "42% (31–53%)"
+    assert interval_text(Interval(value=37.2, low=33.4, high=41.0), tokens=True) == "37 (33–41)"
     assert interval_text(None) == "–"
 
 
