@@ -26,19 +26,17 @@ from dataclasses import replace
 from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_command
-from core.generate.config import DEFAULT_PER_CHUNK, MAX_CONCURRENCY, MAX_PER_CHUNK, SynthConfig, SynthError
+from core.generate.config import MAX_CONCURRENCY, MAX_PER_CHUNK, SynthConfig, SynthError
 from core.generate.filters import REASON_LABELS
 from core.generate.intents import MixError, StudentMix
 from core.generate.job import GenerationStart, resume_generation, submit_generation
 from core.generate.pipeline import ItemResult, preview_examples
-from core.generate.quality import run_substance
-from core.generate.records import get_run, item_counts, reason_counts
-from core.generate.status import nothing_kept_explanation
+from core.generate.records import get_run
+from core.generate.summary import GenerationSummary, run_summary
 from core.generate.teacher_config import TeacherConfig, TeacherConfigError, discover_model, parse_teacher
 from core.jobs import Job, get_job, request_stop
 
 POLL_S = 0.5
-DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT_S = 120.0
 # Flags that shape a run's plan (which items exist) and so cannot change when it is resumed.
 PLANNED_FLAGS = {
@@ -71,26 +69,24 @@ def register(subparsers: Any) -> None:
         "--per-chunk",
         type=int,
         metavar="N",
-        help=f"Conversations per chunk (1-{MAX_PER_CHUNK}, default {DEFAULT_PER_CHUNK}).",
+        help=_help("per_chunk", f"1-{MAX_PER_CHUNK}, default {SynthConfig.default('per_chunk')}"),
     )
     parser.add_argument(
         "--concurrency",
         type=int,
         metavar="C",
-        help=f"Requests at once (1-{MAX_CONCURRENCY}, default 8).",
+        help=_help("concurrency", f"1-{MAX_CONCURRENCY}, default {SynthConfig.default('concurrency')}"),
     )
     parser.add_argument(
-        "--documents", nargs="+", metavar="ID", help="Only these documents (default: every ready one)."
+        "--documents", nargs="+", metavar="ID", help=_help("document_ids", "default: every ready one")
     )
-    parser.add_argument("--chunks", nargs="+", metavar="ID", help="Only these chunks.")
+    parser.add_argument("--chunks", nargs="+", metavar="ID", help=SynthConfig.help("chunk_ids"))
     parser.add_argument(
         "--mix",
         metavar="INTENT=W,...",
-        help="Student mix, e.g. confused=3,frustrated=1 (default: all six intents).",
+        help=_help("mix", "e.g. confused=3,frustrated=1; default: all six intents"),
     )
-    parser.add_argument(
-        "--seed", type=int, help="Seed for the intents and the template's wording (default 0)."
-    )
+    parser.add_argument("--seed", type=int, help=_help("seed", f"default {SynthConfig.default('seed')}"))
     parser.add_argument("--stream", action="store_true", help="Ask the teacher for streamed replies.")
     parser.add_argument(
         "--timeout",
@@ -110,6 +106,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--no-wait", action="store_true", help="Start the job and return at once.")
 
 
+def _help(field: str, note: str) -> str:
+    """The config field's description (the Generate tab shows the same text) with the flag's range and default."""
+    return f"{SynthConfig.help(field).rstrip('.')} ({note})."
+
+
 def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     try:
         if args.resume:
@@ -124,14 +125,17 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
 
 def build_config(args: argparse.Namespace) -> SynthConfig:
     teacher = build_teacher_config(args.teacher or "template", args)
+    given = {
+        "per_chunk": args.per_chunk,
+        "concurrency": args.concurrency,
+        "mix": StudentMix.parse(args.mix) if args.mix else None,
+        "seed": args.seed,
+    }
     return SynthConfig(
         teacher=teacher,
         document_ids=tuple(args.documents or ()),
         chunk_ids=tuple(args.chunks or ()),
-        per_chunk=DEFAULT_PER_CHUNK if args.per_chunk is None else args.per_chunk,
-        concurrency=DEFAULT_CONCURRENCY if args.concurrency is None else args.concurrency,
-        mix=StudentMix.parse(args.mix) if args.mix else StudentMix.default(),
-        seed=args.seed or 0,
+        **{name: value for name, value in given.items() if value is not None},
     )
 
 
@@ -188,29 +192,33 @@ def _follow(ctx: CliContext, start: GenerationStart, no_wait: bool) -> CommandRe
         f"Run {start.run_id}: {start.items} conversations from {start.chunks} chunks (job {start.job.id})."
     )
     job = start.job if no_wait else _wait(ctx, start)
-    data = summary(ctx, start.run_id, job)
-    text = (
-        f"{job.outcome.replace('_', ' ')}: kept {data['kept']}, filtered {data['filtered']}, failed {data['failed']} "
-        f"in {data['seconds']} s (job {job.id}, run {start.run_id})."
+    summary = run_summary(ctx.store, ctx.workspace, start.run_id, job)
+    return CommandResult(
+        summary.model_dump(mode="json"),
+        summary_text(summary, job),
+        exit_code=0 if job.state in ("succeeded", "queued", "starting", "running") else 1,
     )
-    if data["remaining"]:
-        text += f" {data['remaining']} left: tutor-studio generate --resume {start.run_id}"
+
+
+def summary_text(summary: GenerationSummary, job: Job) -> str:
+    text = (
+        f"{job.outcome.replace('_', ' ')}: kept {summary.kept}, filtered {summary.filtered}, failed "
+        f"{summary.failed} in {summary.seconds} s (job {job.id}, run {summary.run})."
+    )
+    if summary.remaining:
+        text += f" {summary.remaining} left: tutor-studio generate --resume {summary.run}"
     if job.error:
         text += f"\n{job.error}"
-    substance = data["substance"]
-    if substance["conversations"]:
+    substance = summary.substance
+    if substance.conversations:
         text += (
-            f"\nSubstance of the kept conversations: {substance['specific']:.0%} of tutor turns ask about the "
-            f"student's problem; the most common opening starts {substance['top_opening']:.0%} of them."
+            f"\nSubstance of the kept conversations: {substance.specific:.0%} of tutor turns ask about the "
+            f"student's problem; the most common opening starts {substance.top_opening:.0%} of them."
         )
-    text += "".join(f"\nWarning: {warning}" for warning in substance["warnings"])
-    run = get_run(ctx.store, start.run_id)
-    data["explanation"] = nothing_kept_explanation(ctx.store, run) if run and not job.is_active else ""
-    if data["explanation"]:
-        text += f"\n{data['explanation']}"
-    return CommandResult(
-        data, text, exit_code=0 if job.state in ("succeeded", "queued", "starting", "running") else 1
-    )
+    text += "".join(f"\nWarning: {warning}" for warning in substance.warnings)
+    if summary.explanation:
+        text += f"\n{summary.explanation}"
+    return text
 
 
 def _wait(ctx: CliContext, start: GenerationStart) -> Job:
@@ -230,28 +238,6 @@ def _wait(ctx: CliContext, start: GenerationStart) -> Job:
         while get_job(ctx.store, start.job.id).is_active:
             time.sleep(POLL_S)
         return get_job(ctx.store, start.job.id)
-
-
-def summary(ctx: CliContext, run_id: str, job: Job) -> dict[str, Any]:
-    result = job.result or {}
-    counts = item_counts(ctx.store, run_id, job.id)
-    run_counts = item_counts(ctx.store, run_id)
-    return {
-        "job": job.id,
-        "run": run_id,
-        "state": job.state,
-        "outcome": job.outcome,  # succeeded_with_failures when some items failed
-        "generated": counts["kept"] + counts["filtered"] + counts["failed"],
-        "kept": counts["kept"],
-        "filtered": counts["filtered"],
-        "failed": counts["failed"],
-        "remaining": run_counts["pending"] + run_counts["failed"],
-        "seconds": result.get("seconds", round(job.elapsed_s(), 2)),
-        "reasons": reason_counts(ctx.store, run_id),
-        "error": job.error,
-        # How the kept conversations read: what a tutor trained on them will learn (core/generate/quality.py).
-        "substance": run_substance(ctx.store, ctx.workspace, run_id).to_dict(),
-    }
 
 
 def _preview(ctx: CliContext, config: SynthConfig) -> CommandResult:

@@ -4,13 +4,16 @@
                          teacher=TeacherConfig(kind="openai", base_url=URL, model=NAME))
     chunks = select_chunks(store, config)     # the chunks it will write about, in reading order
 
+Every field carries a plain-words `description`: the Generate tab shows it as the field's help text and the
+`generate` command as its flag's help; the defaults are written here once and read by both.
 It holds no secrets: an API key is named by its environment variable, never stored.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.documents.records import Chunk, get_chunk, list_chunks, list_documents
 from core.generate.intents import StudentMix
@@ -21,33 +24,81 @@ MAX_PER_CHUNK = 20
 # Measured with the tutor benchmark (tests/bench/bench_tutor.py): on the demo course, 8 conversations per
 # chunk give the bundled 135M model enough varied first replies to learn to ask about each new problem.
 DEFAULT_PER_CHUNK = 8
+DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
 MAX_ITEMS = 20_000
 NO_MATERIAL = "No course material yet: add documents in the Documents tab (or press Load demo course there)."
+TEACHER_HELP = (
+    "Who writes the conversations. The template teacher needs no model and is instant, but its wording is "
+    "simple; an instruct model (e.g. served by vLLM) writes richer conversations and follows your edited policy."
+)
+MIX_HELP = (
+    "How often each kind of student appears. The numbers are relative weights; 0 leaves a kind out."
+)
 
 
 class SynthError(ValueError):
     """A generation cannot start as asked; the message says how to fix it."""
 
 
-@dataclass(frozen=True)
-class SynthConfig:
-    teacher: TeacherConfig = field(default_factory=TeacherConfig)
-    document_ids: tuple[str, ...] = ()  # empty: every ready document
-    chunk_ids: tuple[str, ...] = ()  # when given, exactly these chunks (the documents are then ignored)
-    per_chunk: int = DEFAULT_PER_CHUNK  # conversations per chunk
-    concurrency: int = 8  # requests to the teacher at once
-    mix: StudentMix = field(default_factory=StudentMix.default)
-    seed: int = 0
-    dedup_threshold: float = 0.8  # word-shingle similarity at which two conversations count as duplicates
+class SynthConfig(BaseModel):
+    """The settings of one generation run: which chunks, which teacher, how many conversations, which students."""
 
-    def __post_init__(self) -> None:
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    teacher: TeacherConfig = Field(default_factory=TeacherConfig, description=TEACHER_HELP)
+    document_ids: tuple[str, ...] = Field(
+        (),
+        description="Which documents to write about. Every ready document is chosen at first; remove any to "
+        "leave it out.",
+    )
+    chunk_ids: tuple[str, ...] = Field(
+        (),
+        description="Leave empty to use every chunk of the chosen documents, or pick chunks to write about "
+        "just those.",
+    )
+    per_chunk: int = Field(
+        DEFAULT_PER_CHUNK,
+        description="Conversations per chunk. Each one asks about a different fact of the chunk where it can, "
+        "with a different kind of student.",
+    )
+    concurrency: int = Field(
+        DEFAULT_CONCURRENCY,
+        description="How many conversations are written at the same time (requests to the teacher at once). A "
+        "vLLM server handles 32 or more; lower it if the server says 'too many requests'.",
+    )
+    mix: StudentMix = Field(default_factory=StudentMix.default, description=MIX_HELP)
+    seed: int = Field(0, description="Seed for the students' intents and the template's wording.")
+    dedup_threshold: float = Field(
+        0.8, description="Word-shingle similarity at which two conversations count as duplicates (0.5 to 1)."
+    )
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        self._check()
+
+    def _check(self) -> None:
+        # Checked here, not with Field bounds, so the message is a SynthError fit for the screen and the CLI.
         if not 1 <= self.per_chunk <= MAX_PER_CHUNK:
             raise SynthError(f"Conversations per chunk must be 1 to {MAX_PER_CHUNK}; got {self.per_chunk}.")
         if not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise SynthError(f"Concurrency must be 1 to {MAX_CONCURRENCY}; got {self.concurrency}.")
         if not 0.5 <= self.dedup_threshold <= 1:
             raise SynthError(f"The duplicate threshold must be 0.5 to 1; got {self.dedup_threshold}.")
+
+    def with_changes(self, **changes: Any) -> SynthConfig:
+        """A copy with some fields changed, checked like a new config."""
+        return type(self)(**(dict(self) | changes))
+
+    @classmethod
+    def help(cls, name: str) -> str:
+        """A field's description: the Generate tab's `info=` and the `generate` flag's `help=`."""
+        return cls.model_fields[name].description or ""
+
+    @classmethod
+    def default(cls, name: str) -> Any:
+        field = cls.model_fields[name]
+        return field.get_default(call_default_factory=True)
 
     def to_params(self) -> dict[str, Any]:
         return {
@@ -68,7 +119,7 @@ class SynthConfig:
             document_ids=tuple(data.get("document_ids") or ()),
             chunk_ids=tuple(data.get("chunk_ids") or ()),
             per_chunk=int(data.get("per_chunk", DEFAULT_PER_CHUNK)),
-            concurrency=int(data.get("concurrency", 8)),
+            concurrency=int(data.get("concurrency", DEFAULT_CONCURRENCY)),
             mix=StudentMix(data["mix"]) if data.get("mix") else StudentMix.default(),
             seed=int(data.get("seed", 0)),
             dedup_threshold=float(data.get("dedup_threshold", 0.8)),

@@ -13,7 +13,7 @@ need none.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.generate.config import MAX_ITEMS, SynthConfig, SynthError, select_chunks
@@ -104,7 +104,7 @@ def resume_generation(
     if not todo:
         raise SynthError("Nothing left to do: every item of this run is already kept or filtered.")
     saved = SynthConfig.from_params(run.config)
-    config = replace(saved, teacher=teacher or saved.teacher, concurrency=concurrency or saved.concurrency)
+    config = saved.with_changes(teacher=teacher or saved.teacher, concurrency=concurrency or saved.concurrency)
     check_api_key(config.teacher)
     changed = resume_changes(saved, config)
     if changed:
