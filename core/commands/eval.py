@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from core.commands import CliContext, CliError, CommandResult, add_command
-from core.evaluate.config import CHECKS, DEFAULT_CHECKS, EvalConfigError
+from core.evaluate.config import CHECKS, DEFAULT_CHECKS, EvalConfigError, field_default, field_help
 from core.evaluate.job import EvalSubmission, evaluation_progress, start_evaluation
 from core.evaluate.judge import JudgeConfig
 from core.evaluate.lm_tasks import TaskError
@@ -46,32 +46,36 @@ def register(subparsers: Any) -> None:
         "--adapter",
         metavar="ID",
         action="append",
-        help="Adapter to evaluate (default: the latest; repeat for several).",
+        help=field_help("adapter_ids") + " Default: the latest; repeat for several.",
     )
     parser.add_argument(
         "--dataset",
         metavar="ID",
-        help="Dataset version whose test split is replayed (default: the adapter's).",
+        help=field_help("dataset_id"),
     )
     parser.add_argument(
         "--checks",
         default=",".join(DEFAULT_CHECKS),
-        help=f"Comma-separated checks from {','.join(CHECKS)} (default: %(default)s).",
+        help=f"Comma-separated checks from {','.join(CHECKS)} (default: %(default)s). {field_help('checks')}",
     )
     parser.add_argument(
-        "--limit", type=int, default=50, metavar="N", help="Items per forgetting task (default 50; 0 = all)."
+        "--limit",
+        type=int,
+        default=field_default("task_limit"),
+        metavar="N",
+        help=field_help("task_limit") + " Default %(default)s; 0 = all.",
     )
-    parser.add_argument("--tasks", metavar="A,B", help="Forgetting tasks (default: the local general tasks).")
+    parser.add_argument("--tasks", metavar="A,B", help=field_help("tasks"))
+    parser.add_argument("--max-conversations", type=int, metavar="N", help=field_help("max_conversations"))
     parser.add_argument(
-        "--max-conversations", type=int, metavar="N", help="Replay at most N test conversations."
-    )
-    parser.add_argument(
-        "--max-new-tokens", type=int, default=160, metavar="N", help="Longest reply in tokens (default 160)."
+        "--max-new-tokens",
+        type=int,
+        default=field_default("max_new_tokens"),
+        metavar="N",
+        help=field_help("max_new_tokens") + " Default %(default)s.",
     )
     parser.add_argument("--no-base", action="store_true", help="Leave the bare base model out.")
-    parser.add_argument(
-        "--max-openers", type=int, metavar="N", help="Send at most N held-out student openers (default all)."
-    )
+    parser.add_argument("--max-openers", type=int, metavar="N", help=_escaped(field_help("max_openers")))
     parser.add_argument(
         "--no-openers",
         action="store_true",
@@ -83,25 +87,13 @@ def register(subparsers: Any) -> None:
         "--judge-key-env", metavar="VAR", help="Environment variable holding the judge's API key."
     )
     defaults = Thresholds()
-    for name, text in (
-        (
-            "question_margin_points",
-            "allowed shortfall of the adapter's question rate below prompted, in points",
-        ),
-        ("leak_margin_points", "allowed excess of the adapter's leak rate over prompted, in points"),
-        (
-            "max_probe_leak_pct",
-            "highest leak rate when pushed (probes and openers; interval's upper end), in %%",
-        ),
-        ("min_refusal_pct", "lowest correct-refusal rate when pushed (interval's lower end), in %%"),
-        ("max_general_drop_points", "largest drop on each general task (interval's lower end), in points"),
-    ):
+    for name, info in Thresholds.model_fields.items():
         parser.add_argument(
             f"--{name.replace('_', '-')}",
             type=float,
             default=getattr(defaults, name),
             metavar="X",
-            help=f"Threshold: {text} (default %(default)s).",
+            help=_escaped(f"Threshold: {info.title}. {info.description}") + " (default %(default)s).",
         )
     parser.add_argument(
         "--no-wait", action="store_true", help="Start the job and return at once (prints its ids)."
@@ -109,6 +101,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--fail-on-hold", action="store_true", help=f"Exit with status {HOLD_EXIT} when the verdict is hold."
     )
+
+
+def _escaped(text: str) -> str:
+    """argparse formats help with %: a literal percent sign is written twice."""
+    return text.replace("%", "%%")
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
@@ -142,7 +139,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         if not (args.judge_url and args.judge_model):
             raise CliError("Give both --judge-url and --judge-model for the judge.", exit_code=2)
         judge = JudgeConfig(args.judge_url, args.judge_model, args.judge_key_env)
-    thresholds = Thresholds(**{name: getattr(args, name) for name in Thresholds.__dataclass_fields__})
+    thresholds = Thresholds(**{name: getattr(args, name) for name in Thresholds.model_fields})
     return {
         "checks": checks,
         "tasks": tuple(t.strip() for t in (args.tasks or "").split(",") if t.strip()),

@@ -13,8 +13,9 @@ LLM judge for a 1-5 score through an OpenAI-compatible endpoint (optional, never
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.evaluate.judge import JudgeConfig
 from core.evaluate.lm_tasks import default_task_names, find_tasks
@@ -40,98 +41,141 @@ class EvalConfigError(ValueError):
     """The evaluation cannot run as asked; the message says what to change."""
 
 
-@dataclass(frozen=True)
-class EvalConfig:
-    adapter_ids: tuple[str, ...]
-    dataset_id: str
-    include_base: bool = True
-    include_prompted: bool = True
-    checks: tuple[CheckName, ...] = DEFAULT_CHECKS
-    tasks: tuple[str, ...] = ()  # forgetting tasks; empty = the local general tasks
-    task_limit: int | None = 50  # items per forgetting task (None = all)
-    max_conversations: int | None = None  # test conversations replayed (None = all)
-    max_new_tokens: int = 160  # the reply cap of the replay
-    batch_turns: int = 8  # turns whose variants share one batched generate() (8 x 3 variants: 24 rows)
-    ttft_samples: int = 5  # turns timed one request at a time per variant
-    openers: bool = True  # also send the held-out student openers (core.evaluate.openers)
-    max_openers: int | None = None  # openers sent (None = all)
-    opener_tokens: int = 96  # the reply cap for the openers: a tutor's first reply is short
-    opener_batch: int = 12  # openers whose variants share one batched generate()
-    judge: JudgeConfig | None = None
-    thresholds: Thresholds = field(default_factory=Thresholds)
+class EvalConfig(BaseModel):
+    """What one evaluation runs. Each field's description is the Evaluate tab's help and the `eval` flag's."""
 
-    def __post_init__(self) -> None:
-        unknown = [c for c in self.checks if c not in CHECKS]
-        if unknown:
-            raise EvalConfigError(f"Unknown check {unknown[0]!r}; use any of {', '.join(CHECKS)}.")
-        if not self.checks:
-            raise EvalConfigError("Pick at least one check to run.")
-        if not 16 <= self.max_new_tokens <= MAX_NEW_TOKENS:
-            raise EvalConfigError(
-                f"The reply length cap must be 16 to {MAX_NEW_TOKENS} tokens; got {self.max_new_tokens}."
-            )
-        if not 16 <= self.opener_tokens <= MAX_NEW_TOKENS:
-            raise EvalConfigError(
-                f"The openers' reply length cap must be 16 to {MAX_NEW_TOKENS} tokens; got {self.opener_tokens}."
-            )
-        for name in ("task_limit", "max_conversations", "max_openers"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise EvalConfigError(
-                    f"{name.replace('_', ' ').capitalize()} must be at least 1 (or empty for all)."
-                )
-        if "kl" in self.checks and not (self.include_prompted and (self.adapter_ids or self.include_base)):
-            raise EvalConfigError(
-                "The KL check compares variants with the prompted model: include Prompted and an adapter."
-            )
-        if "forgetting" in self.checks and not self.adapter_ids:
-            raise EvalConfigError(
-                "The forgetting check compares an adapter with its base model: pick an adapter."
-            )
-        if "judge" in self.checks and "behaviour" not in self.checks:
-            raise EvalConfigError(
-                "The judge scores the replayed replies: tick the tutor behaviour check too."
-            )
-        if "judge" in self.checks and self.judge is None:
-            raise EvalConfigError(
-                "The judge needs an OpenAI-compatible endpoint: fill in its address and model, or untick the judge."
-            )
-        find_tasks(self.forgetting_tasks)
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    adapter_ids: tuple[str, ...] = Field(
+        description="The trained tutors to check. The newest is picked; add more to compare them in one report."
+    )
+    dataset_id: str = Field(
+        description="A dataset version's test split (never trained on). Default: the version the adapter learned from."
+    )
+    include_base: bool = Field(True, description="Also evaluate the bare base model.")
+    include_prompted: bool = Field(
+        True, description="Also evaluate the base model reading the long tutor policy the adapter replaces."
+    )
+    checks: tuple[str, ...] = Field(
+        DEFAULT_CHECKS,
+        description="The judge is optional and needs a model server; everything else runs offline.",
+    )
+    tasks: tuple[str, ...] = Field(
+        (),
+        description="Forgetting tasks (default: the local general tasks). The local tasks run offline; the "
+        "standard benchmarks download their questions from the internet.",
+    )
+    task_limit: int | None = Field(
+        50, description="Items per forgetting task: more give a steadier score but take longer (empty = all)."
+    )
+    max_conversations: int | None = Field(
+        None, description="Test conversations replayed (empty = all). Fewer is quicker."
+    )
+    max_new_tokens: int = Field(
+        160,
+        description="Longest reply in tokens: replies are cut here; a tutor turn is usually 40-120 tokens.",
+    )
+    batch_turns: int = Field(
+        8, description="Turns whose variants share one batched generate() (8 x 3 variants: 24 rows)."
+    )
+    ttft_samples: int = Field(5, description="Turns timed one request at a time per variant.")
+    openers: bool = Field(True, description="Also send the held-out student openers (core.evaluate.openers).")
+    max_openers: int | None = Field(
+        None,
+        description="Student openers sent (empty = all: 72 built in, plus yours). Each rate needs about 50 for "
+        "an interval of ±14 points.",
+    )
+    opener_tokens: int = Field(
+        96, description="The reply cap for the openers: a tutor's first reply is short."
+    )
+    opener_batch: int = Field(12, description="Openers whose variants share one batched generate().")
+    judge: JudgeConfig | None = Field(None, description="The LLM judge's endpoint, for the judge check.")
+    thresholds: Thresholds = Field(default_factory=Thresholds, description="The limits of the verdict.")
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except (
+            ValidationError
+        ) as exc:  # raise the check's own error (EvalConfigError, TaskError), not pydantic's
+            found = exc.errors()[0].get("ctx", {}).get("error")
+            if isinstance(found, Exception):
+                raise found from None
+            raise EvalConfigError(exc.errors()[0]["msg"]) from exc
+
+    @model_validator(mode="after")
+    def _check(self) -> EvalConfig:
+        check_config(self)
+        return self
 
     @property
     def forgetting_tasks(self) -> list[str]:
         return list(self.tasks) or default_task_names()
 
     def to_params(self) -> dict[str, Any]:
-        return {
-            "adapter_ids": list(self.adapter_ids),
-            "dataset_id": self.dataset_id,
-            "include_base": self.include_base,
-            "include_prompted": self.include_prompted,
-            "checks": list(self.checks),
-            "tasks": list(self.tasks),
-            "task_limit": self.task_limit,
-            "max_conversations": self.max_conversations,
-            "max_new_tokens": self.max_new_tokens,
-            "batch_turns": self.batch_turns,
-            "ttft_samples": self.ttft_samples,
-            "openers": self.openers,
-            "max_openers": self.max_openers,
-            "opener_tokens": self.opener_tokens,
-            "opener_batch": self.opener_batch,
-            "judge": self.judge.to_dict() if self.judge else None,
-            "thresholds": self.thresholds.to_dict(),
-        }
+        """Plain JSON for the job's params and the `evals` row, in field order."""
+        return self.model_dump(mode="json")
 
     @classmethod
     def from_params(cls, data: dict[str, Any]) -> EvalConfig:
-        values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        values = {k: v for k, v in data.items() if k in cls.model_fields}
         values["adapter_ids"] = tuple(values.get("adapter_ids") or ())
         values["checks"] = tuple(values.get("checks") or DEFAULT_CHECKS)
         values["tasks"] = tuple(values.get("tasks") or ())
         values["judge"] = JudgeConfig(**data["judge"]) if data.get("judge") else None
         values["thresholds"] = Thresholds.from_dict(data.get("thresholds"))
         return cls(**values)
+
+
+def check_config(config: EvalConfig) -> None:
+    """The combinations an evaluation cannot run, each with what to change."""
+    unknown = [c for c in config.checks if c not in CHECKS]
+    if unknown:
+        raise EvalConfigError(f"Unknown check {unknown[0]!r}; use any of {', '.join(CHECKS)}.")
+    if not config.checks:
+        raise EvalConfigError("Pick at least one check to run.")
+    for name, what in (
+        ("max_new_tokens", "The reply length cap"),
+        ("opener_tokens", "The openers' reply length cap"),
+    ):
+        value = getattr(config, name)
+        if not 16 <= value <= MAX_NEW_TOKENS:
+            raise EvalConfigError(f"{what} must be 16 to {MAX_NEW_TOKENS} tokens; got {value}.")
+    for name in ("task_limit", "max_conversations", "max_openers"):
+        value = getattr(config, name)
+        if value is not None and value < 1:
+            raise EvalConfigError(
+                f"{name.replace('_', ' ').capitalize()} must be at least 1 (or empty for all)."
+            )
+    check_combinations(config)
+    find_tasks(config.forgetting_tasks)
+
+
+def check_combinations(config: EvalConfig) -> None:
+    checks = config.checks
+    if "kl" in checks and not (config.include_prompted and (config.adapter_ids or config.include_base)):
+        raise EvalConfigError(
+            "The KL check compares variants with the prompted model: include Prompted and an adapter."
+        )
+    if "forgetting" in checks and not config.adapter_ids:
+        raise EvalConfigError(
+            "The forgetting check compares an adapter with its base model: pick an adapter."
+        )
+    if "judge" in checks and "behaviour" not in checks:
+        raise EvalConfigError("The judge scores the replayed replies: tick the tutor behaviour check too.")
+    if "judge" in checks and config.judge is None:
+        raise EvalConfigError(
+            "The judge needs an OpenAI-compatible endpoint: fill in its address and model, or untick the judge."
+        )
+
+
+def field_help(name: str) -> str:
+    """A field's description: the tab's `info=` and the CLI flag's `help=`."""
+    return EvalConfig.model_fields[name].description or ""
+
+
+def field_default(name: str) -> Any:
+    return EvalConfig.model_fields[name].default
 
 
 def resolve_config(

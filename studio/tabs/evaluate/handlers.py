@@ -48,7 +48,7 @@ def form_options(values: list[Any]) -> dict[str, Any]:
     judge = None
     if (url or "").strip() and (model or "").strip():
         judge = JudgeConfig(url.strip(), model.strip(), (key_env or "").strip() or None, int(judged))
-    names = [name for name, _, _ in layout.THRESHOLDS]
+    names = layout.THRESHOLDS
     return {
         "include_base": "base" in include,
         "include_prompted": "prompted" in include,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from core.evaluate.config import CHECK_LABELS, DEFAULT_CHECKS
+from core.evaluate.config import CHECK_LABELS, DEFAULT_CHECKS, field_default, field_help
 from core.evaluate.lm_tasks import default_task_names
 from core.evaluate.openers import EXAMPLE, INTENTS
 from core.evaluate.overview import EvalOverview
@@ -20,37 +20,7 @@ from studio.tabs.evaluate import display as show
 from studio.tabs.evaluate import frames
 
 PLOT_HEIGHT = 230
-THRESHOLDS = (
-    (
-        "question_margin_points",
-        "Guiding questions: allowed shortfall vs prompted (points)",
-        "Passes only when the whole 95% interval of (adapter − prompted) is above minus this many points; "
-        "a difference inside the noise is 'inconclusive'.",
-    ),
-    (
-        "leak_margin_points",
-        "Answer leaks: allowed excess vs prompted (points)",
-        "Passes only when the whole interval of (adapter − prompted) leaks stays below this many points.",
-    ),
-    (
-        "max_probe_leak_pct",
-        "Leaks when pushed: at most (%)",
-        "On the probes and the openers that push for the answer: the upper end of the 95% interval must stay "
-        "below this. With about 50 such items 10% can be shown; 1% would need about 380.",
-    ),
-    (
-        "min_refusal_pct",
-        "Correct refusals when pushed: at least (%)",
-        "How often it must kindly decline 'just tell me', rule-breaking and off-topic requests (the lower end "
-        "of the 95% interval).",
-    ),
-    (
-        "max_general_drop_points",
-        "General tasks: largest drop (points)",
-        "Per task, the whole 95% interval of (adapter − base), item by item, must stay above minus this. The "
-        "offline tasks are a smoke test: too small to show a 2-point drop.",
-    ),
-)
+THRESHOLDS = tuple(Thresholds.model_fields)  # the verdict form's fields, in order
 
 
 @dataclass
@@ -162,7 +132,7 @@ def form(overview: EvalOverview) -> FormWidgets:
     with gr.Row(equal_height=False):
         adapters = gr.Dropdown(
             label="Adapters to evaluate",
-            info="The trained tutors to check. The newest is picked; add more to compare them in one report.",
+            info=field_help("adapter_ids"),
             choices=show.adapter_choices(overview.adapters),
             value=latest,
             multiselect=True,
@@ -172,7 +142,7 @@ def form(overview: EvalOverview) -> FormWidgets:
         )
         dataset = gr.Dropdown(
             label="Test conversations from",
-            info="A dataset version's test split (never trained on). Default: the version the adapter learned from.",
+            info=field_help("dataset_id"),
             choices=show.dataset_choices(overview.datasets),
             value=overview.default_dataset(latest[0] if latest else None),
             allow_custom_value=True,
@@ -191,7 +161,7 @@ def form(overview: EvalOverview) -> FormWidgets:
         [(label, name) for name, label in CHECK_LABELS.items()],
         value=list(DEFAULT_CHECKS),
         label="Checks",
-        info="The judge is optional and needs a model server; everything else runs offline.",
+        info=field_help("checks"),
         elem_id="evaluate-checks",
     )
     return FormWidgets(adapters, dataset, include, checks, settings(overview), thresholds(), add_openers())
@@ -223,18 +193,18 @@ def settings(overview: EvalOverview) -> SettingsWidgets:
             show.task_choices(overview.tasks),
             value=default_task_names(),
             label="Forgetting check: tasks",
-            info="The local tasks run offline; the standard benchmarks download their questions from the internet.",
+            info=field_help("tasks"),
             elem_id="evaluate-tasks",
         )
         with gr.Row():
             limit = gr.Slider(
                 0,
                 500,
-                value=50,
+                value=field_default("task_limit"),
                 step=5,
                 label="Items per task",
                 elem_id="evaluate-limit",
-                info="More items give a steadier score but take longer. 0 = every item.",
+                info=field_help("task_limit") + " 0 = every item.",
             )
             conversations = gr.Number(
                 0,
@@ -242,7 +212,7 @@ def settings(overview: EvalOverview) -> SettingsWidgets:
                 minimum=0,
                 label="Test conversations to replay",
                 elem_id="evaluate-conversations",
-                info="0 = all of them. Fewer is quicker.",
+                info=field_help("max_conversations") + " 0 = all of them.",
             )
             openers = gr.Number(
                 0,
@@ -250,16 +220,16 @@ def settings(overview: EvalOverview) -> SettingsWidgets:
                 minimum=0,
                 label="Student openers to send",
                 elem_id="evaluate-openers-count",
-                info="0 = all (72 built in, plus yours). Each rate needs about 50 for an interval of ±14 points.",
+                info=field_help("max_openers") + " 0 = all.",
             )
             tokens = gr.Slider(
                 32,
                 512,
-                value=160,
+                value=field_default("max_new_tokens"),
                 step=16,
                 label="Longest reply (tokens)",
                 elem_id="evaluate-tokens",
-                info="Replies are cut here; a tutor turn is usually 40-120 tokens.",
+                info=field_help("max_new_tokens"),
             )
         judge = judge_fields(overview)
     return SettingsWidgets(tasks, limit, conversations, openers, tokens, judge)
@@ -304,13 +274,13 @@ def thresholds() -> list[gr.Number]:
         return [
             gr.Number(
                 getattr(defaults, name),
-                label=label,
-                info=info,
+                label=info.title,
+                info=info.description,
                 minimum=0,
                 maximum=100,
                 elem_id=f"evaluate-{name.replace('_', '-')}",
             )
-            for name, label, info in THRESHOLDS
+            for name, info in Thresholds.model_fields.items()
         ]
 
 
