@@ -1,6 +1,6 @@
 """Evaluate: did the adapter learn the tutor, and did it forget anything?
 
-- config.py      EvalConfig (variants, checks, limits, judge, thresholds) and its defaults
+- config.py      EvalConfig (pydantic: variants, checks, limits, judge, thresholds); its descriptions are the help
 - testset.py     the test split as replay items (one per tutor turn) with intent and reference answer
 - openers.py     the held-out student openers (assets/student_openers.jsonl plus the workspace's own)
 - opener_check.py every variant answers the openers; each rate with its 95% interval
@@ -16,7 +16,9 @@
 - verdict.py     Thresholds and the ship/hold verdict with a pass/fail/inconclusive line per threshold
 - plan.py        what one evaluation will do, and its progress steps
 - sections.py    the four checks, each filling its part of the report
-- report.py      the JSON report, the CLI summary, the model card section, comparing two reports
+- report_model.py EvalReport: the report as typed sections (pydantic), dumped key for key as report.json
+- report.py      building and finishing the report, the CLI summary (EvalSummary), the model card section,
+                 comparing two reports
 - records.py     the `evals` table
 - job.py         start it as a job, run it, follow it
 - overview.py    what the Evaluate tab lists
