@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel
 
 from core.commands import CliContext, CliError, CommandResult, add_command
 from core.documents.chunking import MAX_CHUNK_TOKENS, MIN_CHUNK_TOKENS
@@ -26,6 +28,18 @@ from core.jobs import Job, get_job
 
 POLL_S = 0.2
 RECONCILE_EVERY_S = 2.0
+
+
+class IngestEntry(BaseModel):
+    """One file's line in `ingest --json`: the document it became, or why it did not."""
+
+    file: str
+    id: str | None
+    status: Literal["ok", "exists", "error"] = "error"
+    pipeline: str | None = None
+    pages: int | None = None
+    chunks: int = 0
+    error: str | None = None
 
 
 def register(subparsers: Any) -> None:
@@ -62,8 +76,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
         ctx.report(outcome.message)
     wait_for_conversions(ctx, outcomes)
     entries = [summarize(ctx, outcome) for outcome in outcomes]
-    failed = [entry for entry in entries if entry["status"] == "error"]
-    return CommandResult({"documents": entries}, summary_text(entries), exit_code=1 if failed else 0)
+    failed = [entry for entry in entries if entry.status == "error"]
+    data = {"documents": [entry.model_dump(mode="json") for entry in entries]}
+    return CommandResult(data, summary_text(entries), exit_code=1 if failed else 0)
 
 
 def wait_for_conversions(ctx: CliContext, outcomes: list[IngestOutcome]) -> None:
@@ -97,38 +112,36 @@ def progress_line(name: str, job: Job) -> str:
     return f"{name}: {'done' if job.state == 'succeeded' else job.state}"
 
 
-def summarize(ctx: CliContext, outcome: IngestOutcome) -> dict[str, Any]:
+def summarize(ctx: CliContext, outcome: IngestOutcome) -> IngestEntry:
     """The issue's JSON entry for one file."""
     document = get_document(ctx.store, outcome.document_id) if outcome.document_id else None
-    entry: dict[str, Any] = {"file": outcome.file, "id": outcome.document_id, "status": "error"}
-    entry |= {"pipeline": None, "pages": None, "chunks": 0, "error": None}
+    entry = IngestEntry(file=outcome.file, id=outcome.document_id)
     if document is None:
-        entry["error"] = outcome.message
-        return entry
-    entry |= {
+        return entry.model_copy(update={"error": outcome.message})
+    found = {
         "pipeline": document.pipeline,
         "pages": document.pages,
         "chunks": chunk_counts(ctx.store).get(document.id, (0, 0))[0],
     }
     if document.status == "ready":
-        entry["status"] = "exists" if outcome.status == "exists" else "ok"
+        found["status"] = "exists" if outcome.status == "exists" else "ok"
     elif outcome.status == "exists" and document.status != "error":
-        entry["status"] = "exists"  # already being converted by an earlier upload
+        found["status"] = "exists"  # already being converted by an earlier upload
     else:
-        entry["error"] = document.error or outcome.message
-    return entry
+        found["error"] = document.error or outcome.message
+    return entry.model_copy(update=found)
 
 
-def summary_text(entries: list[dict[str, Any]]) -> str:
+def summary_text(entries: list[IngestEntry]) -> str:
     lines = []
     for entry in entries:
-        if entry["status"] == "error":
-            lines.append(f"error   {entry['file']}: {entry['error']}")
+        if entry.status == "error":
+            lines.append(f"error   {entry.file}: {entry.error}")
             continue
-        pages = f", {entry['pages']} pages" if entry["pages"] else ""
+        pages = f", {entry.pages} pages" if entry.pages else ""
         lines.append(
-            f"{entry['status']:<7} {entry['file']} -> {entry['id']} ({entry['chunks']} chunks{pages}, {entry['pipeline']})"
+            f"{entry.status:<7} {entry.file} -> {entry.id} ({entry.chunks} chunks{pages}, {entry.pipeline})"
         )
-    ok = sum(1 for e in entries if e["status"] != "error")
+    ok = sum(1 for e in entries if e.status != "error")
     lines.append(f"{ok} of {len(entries)} documents ready.")
     return "\n".join(lines)

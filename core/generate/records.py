@@ -52,6 +52,11 @@ class GenerationItem:
     payload: dict[str, Any] | None  # a filtered item's conversation, so a teacher can see why
     updated_at: float
 
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        """The conversation a filtered item wrote (empty when it wrote none)."""
+        return list((self.payload or {}).get("messages") or [])
+
 
 @dataclass(frozen=True)
 class ItemRecord:

@@ -57,8 +57,25 @@ class RunStatus:
     explanation: str = ""  # why a finished run kept nothing, and what to do (core/generate/explain.py)
 
     @property
+    def kept(self) -> int:
+        return self.counts["kept"]
+
+    @property
+    def filtered(self) -> int:
+        return self.counts["filtered"]
+
+    @property
+    def failed(self) -> int:
+        return self.counts["failed"]
+
+    @property
+    def remaining(self) -> int:
+        """Items still pending or failed: what Resume would write."""
+        return self.counts["pending"] + self.counts["failed"]
+
+    @property
     def done(self) -> int:
-        return self.counts["kept"] + self.counts["filtered"] + self.counts["failed"]
+        return self.kept + self.filtered + self.failed
 
     @property
     def is_active(self) -> bool:
@@ -72,7 +89,7 @@ class RunStatus:
 
     @property
     def can_resume(self) -> bool:
-        return not self.is_active and (self.counts["pending"] + self.counts["failed"]) > 0
+        return not self.is_active and self.remaining > 0
 
 
 @dataclass(frozen=True)

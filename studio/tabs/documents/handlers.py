@@ -5,12 +5,10 @@ function of core/documents and formats its answer with studio/tabs/documents/dis
 from __future__ import annotations
 
 from functools import partial
-from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
 
-from core.documents.chunking import MIN_CHUNK_TOKENS
 from core.documents.edits import ChunkAction, ChunkEditError, describe_chunk, edit_chunk
 from core.documents.ingest import (
     chunk_tokens_setting,
@@ -23,21 +21,7 @@ from core.documents.overview import DocumentDetail, document_detail, documents_o
 from core.documents.records import set_document_deleted
 from studio.context import AppContext
 from studio.tabs.documents import display as show
-
-# Poll often while something converts; otherwise slowly, to notice uploads made elsewhere (the CLI).
-POLL_BUSY_S, POLL_IDLE_S = 1.5, 10.0
-SLIDER_MAX_TOKENS = 1000
-SIZE_HELP = (
-    "About how long each chunk is. Each generated conversation is about one chunk: ~350 tokens (a few "
-    "paragraphs) suits most lessons; smaller chunks give more, narrower conversations. Applies to new documents."
-)
-NO_SELECTION_HTML = f"<p class='ts-empty'>{show.NO_SELECTION}</p>"
-FILE_TYPES = [".pdf", ".docx", ".pptx", ".xlsx", ".html", ".htm", ".md", ".markdown", ".txt"]
-UPLOAD_HELP = (
-    "PDF, Word (.docx), PowerPoint (.pptx), Excel (.xlsx), web pages (.html), Markdown (.md) and text (.txt); "
-    "up to 100 MB and 500 pages each. Each file is converted in the background; a file with the same content "
-    "as one already here is not converted again."
-)
+from studio.tabs.documents.layout import POLL_BUSY_S, POLL_IDLE_S, DocumentsWidgets, build_layout
 
 
 def refresh(ctx: AppContext, selected: str | None, show_deleted: bool, signature: str) -> tuple[Any, ...]:
@@ -62,7 +46,7 @@ def refresh(ctx: AppContext, selected: str | None, show_deleted: bool, signature
     )
 
 
-def _detail_updates(
+def detail_updates(
     detail: DocumentDetail | None, chunk_id: str | None = None, notice: Any = ""
 ) -> tuple[Any, ...]:
     """Outputs for [hint, detail box, header, preview, chunk table, chunk list, chunk ids, delete, restore,
@@ -96,9 +80,9 @@ def load_detail(
     A reload after a poll keeps the last edit's message; choosing another document clears it."""
     notice = gr.skip() if keep_notice else ""
     if not document_id:
-        return _detail_updates(None, notice=notice)
+        return detail_updates(None, notice=notice)
     try:
-        return _detail_updates(document_detail(ctx.store, ctx.workspace, document_id), chunk_id, notice)
+        return detail_updates(document_detail(ctx.store, ctx.workspace, document_id), chunk_id, notice)
     except KeyError as exc:
         raise gr.Error(str(exc.args[0])) from exc
 
@@ -131,7 +115,7 @@ def apply_edit(
         report = edit_chunk(ctx.store, ctx.workspace, chunk_id, action, at)
     except ChunkEditError as exc:
         raise gr.Error(str(exc)) from exc
-    return _detail_updates(report.detail, report.chunk_id, report.message)
+    return detail_updates(report.detail, report.chunk_id, report.message)
 
 
 def toggle_used(ctx: AppContext, used: bool, chunk_id: str | None) -> tuple[Any, ...]:
@@ -189,168 +173,26 @@ def pick_row(ids: list[str], event: gr.SelectData) -> Any:
 
 
 def build(ctx: AppContext) -> None:
-    gr.Markdown(
-        "Add the material your tutor should teach from: lessons, handouts, slides. The studio turns each file "
-        "into clean text and cuts it into **chunks**; the Generate tab writes practice conversations from them."
-    )
-    ui = SimpleNamespace()  # the tab's components, built by the layout functions and wired by _wire
-    _upload_area(ctx, ui)
-    _document_list(ui)
-    _detail_area(ui)
-    ui.ids, ui.chunk_ids, ui.signature = gr.State([]), gr.State([]), gr.State("")
-    # A rendered but hidden box, not a State: its change event fires in the browser even for the poll's
-    # unqueued updates (State changes are only reported for queued events).
-    ui.version = gr.Textbox(visible="hidden", elem_id="documents-version")
-    ui.timer = gr.Timer(POLL_IDLE_S)
+    ui = build_layout(chunk_tokens_setting(ctx.store))
     _wire(ctx, ui)
 
 
-def _upload_area(ctx: AppContext, ui: SimpleNamespace) -> None:
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=3):
-            ui.files = gr.File(
-                label="Add documents",
-                file_count="multiple",
-                file_types=FILE_TYPES,
-                elem_id="documents-upload",
-            )
-            gr.Markdown(UPLOAD_HELP, elem_classes=["ts-muted"])
-        with gr.Column(scale=2):
-            ui.demo = gr.Button("Load demo course", variant="primary", elem_id="documents-demo")
-            ui.size = gr.Slider(
-                MIN_CHUNK_TOKENS,
-                SLIDER_MAX_TOKENS,
-                value=chunk_tokens_setting(ctx.store),
-                step=10,
-                label="Chunk size (tokens)",
-                info=SIZE_HELP,
-                elem_id="documents-chunk-size",
-            )
-            ui.size_notice = gr.Markdown(elem_id="documents-size-notice")
-    ui.notice = gr.HTML(elem_id="documents-notice")
-
-
-def _document_list(ui: SimpleNamespace) -> None:
-    ui.empty = gr.HTML(f"<p class='ts-empty'>{show.EMPTY_DOCUMENTS}</p>", elem_id="documents-empty")
-    ui.table = gr.Dataframe(
-        headers=show.DOCUMENT_COLUMNS,
-        interactive=False,
-        wrap=True,
-        visible=False,
-        max_height=440,
-        column_widths=show.DOCUMENT_COLUMN_WIDTHS,
-        elem_id="documents-table",
-    )
-    with gr.Row(equal_height=True):
-        ui.selected = gr.Dropdown(
-            label="Document",
-            info="Pick a document to see its text and chunks (or click its row in the table).",
-            choices=[],
-            scale=4,
-            allow_custom_value=True,  # the API and the upload select documents by id before the list refreshes
-            elem_id="documents-selected",
-        )
-        ui.show_deleted = gr.Checkbox(
-            label="Show deleted documents",
-            info="Deleted documents are kept and can be restored.",
-            scale=1,
-            elem_id="documents-show-deleted",
-        )
-
-
-def _detail_area(ui: SimpleNamespace) -> None:
-    ui.hint = gr.HTML(NO_SELECTION_HTML, visible=False, elem_id="documents-hint")
-    ui.action_notice = gr.Markdown(elem_id="documents-action-notice")
-    with gr.Column(visible=False, elem_id="documents-detail") as ui.detail_box:
-        _detail_box(ui)
-
-
-def _detail_box(ui: SimpleNamespace) -> None:
-    ui.header = gr.HTML(elem_id="documents-detail-header")
-    with gr.Row(equal_height=False):
-        ui.delete = gr.Button(
-            "Delete document", variant="stop", visible=False, size="sm", scale=0, elem_id="documents-delete"
-        )
-        ui.restore = gr.Button(
-            "Restore document", visible=False, size="sm", scale=0, elem_id="documents-restore"
-        )
-        ui.rechunk = gr.Button(
-            "Re-chunk at the size above",
-            visible=False,
-            size="sm",
-            scale=0,
-            min_width=200,
-            elem_id="documents-rechunk",
-        )
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=1):
-            ui.preview = gr.Markdown(max_height=720, container=True, elem_id="documents-markdown")
-        with gr.Column(scale=1):
-            _chunk_editor(ui)
-
-
-def _chunk_editor(ui: SimpleNamespace) -> None:
-    ui.chunk_table = gr.Dataframe(
-        headers=show.CHUNK_COLUMNS,
-        interactive=False,
-        wrap=True,
-        visible=False,
-        max_height=320,
-        column_widths=show.CHUNK_COLUMN_WIDTHS,
-        elem_id="documents-chunks",
-    )
-    ui.chunk = gr.Dropdown(
-        label="Chunk",
-        info="The chunk to read and edit (or click its row above).",
-        choices=[],
-        allow_custom_value=True,
-        elem_id="documents-chunk",
-    )
-    ui.chunk_text = gr.Textbox(
-        label="Selected chunk", lines=6, max_lines=14, interactive=False, elem_id="documents-chunk-text"
-    )
-    with gr.Column(elem_id="documents-edit-controls") as ui.edit_controls:
-        _edit_controls(ui)
-    ui.edit_notice = gr.Markdown(elem_id="documents-edit-notice")
-
-
-def _edit_controls(ui: SimpleNamespace) -> None:
-    ui.used = gr.Checkbox(
-        label="Use this chunk to generate conversations",
-        info="Untick chunks that are off-topic (a reading list, a copyright notice). Saved at once.",
-        elem_id="documents-chunk-used",
-    )
-    ui.split_at = gr.Dropdown(
-        label="Split before",
-        info="Where to cut the selected chunk in two: before one of its paragraphs or sentences.",
-        choices=[],
-        allow_custom_value=True,
-        elem_id="documents-split-at",
-    )
-    with gr.Row():
-        ui.split = gr.Button("Split here", elem_id="documents-split")
-        ui.merge = gr.Button("Merge with the next chunk", elem_id="documents-merge")
-
-
-def _wire(ctx: AppContext, ui: SimpleNamespace) -> None:
+def _wire(ctx: AppContext, ui: DocumentsWidgets) -> None:
     poll = partial(refresh, ctx)
     listing: dict[str, Any] = {
         "inputs": [ui.selected, ui.show_deleted, ui.signature],
-        "outputs": [ui.empty, ui.hint, ui.table, ui.selected, ui.ids, ui.signature, ui.version, ui.timer],
+        "outputs": ui.listing_outputs,
         "show_progress": "hidden",
         "api_visibility": "private",
     }
-    detail = [ui.hint, ui.detail_box, ui.header, ui.preview, ui.chunk_table, ui.chunk, ui.chunk_ids]
-    detail += [ui.delete, ui.restore, ui.rechunk, ui.edit_controls, ui.edit_notice]
-    _wire_documents(ctx, ui, poll, listing, detail)
-    _wire_chunks(ctx, ui, poll, listing, detail)
-
-
-def _wire_documents(
-    ctx: AppContext, ui: SimpleNamespace, poll: Any, listing: dict[str, Any], detail: list
-) -> None:
     ui.timer.tick(poll, queue=False, **listing)
+    _wire_api(ctx)
+    _wire_adding(ctx, ui, poll, listing)
+    _wire_documents(ctx, ui, poll, listing)
+    _wire_chunks(ctx, ui, poll, listing)
 
+
+def _wire_api(ctx: AppContext) -> None:
     def documents(show_deleted: bool = False) -> list[dict[str, Any]]:
         """Every document with its type, pages, pipeline, chunk count, status and warning."""
         return show.documents_records(
@@ -358,19 +200,26 @@ def _wire_documents(
         )
 
     gr.api(documents, api_name="documents")  # typed here: gr.api reads the hints, which a partial lacks
-    upload_io = {"inputs": [ui.files], "outputs": [ui.notice, ui.files, ui.selected]}
+
+
+def _wire_adding(ctx: AppContext, ui: DocumentsWidgets, poll: Any, listing: dict[str, Any]) -> None:
+    upload_io: dict[str, Any] = {"inputs": [ui.files], "outputs": [ui.notice, ui.files, ui.selected]}
     ui.files.upload(partial(upload, ctx), **upload_io, api_name="upload_documents").then(poll, **listing)
-    demo_io = {"outputs": [ui.notice, ui.selected]}
+    demo_io: dict[str, Any] = {"outputs": [ui.notice, ui.selected]}
     ui.demo.click(partial(load_demo, ctx), **demo_io, api_name="load_demo_course").then(poll, **listing)
-    size_io = {"inputs": [ui.size], "outputs": [ui.size_notice]}
+    size_io: dict[str, Any] = {"inputs": [ui.size], "outputs": [ui.size_notice]}
     ui.size.release(partial(save_size, ctx), **size_io, api_name="save_chunk_size")
+
+
+def _wire_documents(ctx: AppContext, ui: DocumentsWidgets, poll: Any, listing: dict[str, Any]) -> None:
+    detail = ui.detail_outputs
     ui.show_deleted.change(poll, **listing)
     ui.table.select(pick_row, inputs=[ui.ids], outputs=[ui.selected], api_visibility="private")
     ui.selected.change(
         partial(load_detail, ctx), inputs=[ui.selected], outputs=detail, api_name="document_detail"
     )
     reload = partial(load_detail, ctx, keep_notice=True)
-    hidden = {"show_progress": "hidden", "api_visibility": "private"}
+    hidden: dict[str, Any] = {"show_progress": "hidden", "api_visibility": "private"}
     ui.version.change(reload, inputs=[ui.selected, ui.chunk], outputs=detail, **hidden)
     for button, deleted in ((ui.delete, True), (ui.restore, False)):
         name = "delete_document" if deleted else "restore_document"
@@ -380,20 +229,20 @@ def _wire_documents(
             outputs=[ui.action_notice],
             api_name=name,
         ).then(poll, **listing).then(reload, inputs=[ui.selected, ui.chunk], outputs=detail, **hidden)
-    rechunk_io = {"inputs": [ui.selected, ui.size], "outputs": [ui.action_notice]}
+    rechunk_io: dict[str, Any] = {"inputs": [ui.selected, ui.size], "outputs": [ui.action_notice]}
     ui.rechunk.click(partial(rechunk, ctx), **rechunk_io, api_name="rechunk_document")
 
 
-def _wire_chunks(
-    ctx: AppContext, ui: SimpleNamespace, poll: Any, listing: dict[str, Any], detail: list
-) -> None:
+def _wire_chunks(ctx: AppContext, ui: DocumentsWidgets, poll: Any, listing: dict[str, Any]) -> None:
+    detail = ui.detail_outputs
     ui.chunk_table.select(pick_row, inputs=[ui.chunk_ids], outputs=[ui.chunk], api_visibility="private")
-    chunk_io = {"inputs": [ui.chunk], "outputs": [ui.chunk_text, ui.used, ui.split_at]}
+    chunk_io: dict[str, Any] = {"inputs": [ui.chunk], "outputs": [ui.chunk_text, ui.used, ui.split_at]}
     ui.chunk.change(partial(select_chunk, ctx), **chunk_io, api_name="select_chunk")
-    used_io = {"inputs": [ui.used, ui.chunk], "outputs": detail}
+    used_io: dict[str, Any] = {"inputs": [ui.used, ui.chunk], "outputs": detail}
     ui.used.input(partial(toggle_used, ctx), **used_io, api_name="set_chunk_used").then(poll, **listing)
-    for button, action in ((ui.merge, "merge"), (ui.split, "split")):
-        edit_io = {"inputs": [ui.chunk, ui.split_at], "outputs": detail}
+    actions: tuple[tuple[gr.Button, ChunkAction], ...] = ((ui.merge, "merge"), (ui.split, "split"))
+    for button, action in actions:
+        edit_io: dict[str, Any] = {"inputs": [ui.chunk, ui.split_at], "outputs": detail}
         button.click(partial(apply_edit, ctx, action), **edit_io, api_name=f"{action}_chunk").then(
             poll, **listing
         )

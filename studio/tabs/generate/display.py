@@ -17,7 +17,7 @@ from core.generate.intents import INTENT_INFO
 from core.generate.pipeline import ItemResult
 from core.generate.quality import SubstanceFigures
 from core.generate.records import GenerationItem, GenerationRun
-from core.generate.status import RunStatus, Selection, SourceDocument
+from core.generate.status import GenerateOverview, RunStatus, Selection, SourceDocument
 from core.review.records import Example
 from studio.display import STATE_LABELS, format_duration
 
@@ -50,6 +50,12 @@ def reason_label(reason: str | None) -> str:
 def intent_label(intent: str | None) -> str:
     info = INTENT_INFO.get(intent)  # type: ignore[call-overload]
     return info.label if info else (intent or "")
+
+
+def sources_signature(view: GenerateOverview) -> str:
+    """The documents (with their chunk counts) and runs on offer, so a poll redraws the lists only on a change."""
+    documents = "|".join(f"{d.id}:{d.chunks}" for d in view.documents)
+    return documents + "#" + ",".join(r.id for r in view.runs)
 
 
 def document_choices(documents: Sequence[SourceDocument]) -> list[tuple[str, str]]:
@@ -118,16 +124,16 @@ def preview_html(results: Sequence[ItemResult]) -> str:
 def progress_html(status: RunStatus | None, at: float | None = None) -> str:
     if status is None:
         return f'<p class="ts-empty">{NO_RUN}</p>'
-    counts, job = status.counts, status.job
-    state = STATE_LABELS.get(status.outcome or "", status.outcome) if job else "Not started"
+    job, outcome = status.job, status.outcome  # outcome is None exactly when the run has no job yet
+    state = STATE_LABELS.get(outcome, outcome) if outcome else "Not started"
     if status.queue_position:
         state += f" (#{status.queue_position} in the queue for the accelerator)"
     fraction = status.done / status.run.total if status.run.total else 0
     figures = [
         ("Done", f"{status.done} / {status.run.total}"),
-        ("Kept", str(counts["kept"])),
-        ("Filtered", str(counts["filtered"])),
-        ("Failed", str(counts["failed"])),
+        ("Kept", str(status.kept)),
+        ("Filtered", str(status.filtered)),
+        ("Failed", str(status.failed)),
         ("Rate", f"{status.rate_per_min:.0f} / min" if status.rate_per_min else "–"),
         ("Time left", format_duration(status.eta_s) if status.eta_s else "–"),
     ]
@@ -148,7 +154,7 @@ def progress_html(status: RunStatus | None, at: float | None = None) -> str:
     )
     hint = ""
     if status.can_resume:
-        left = counts["pending"] + counts["failed"]
+        left = status.remaining
         hint = f'<p class="ts-muted">{left} conversation{"s" if left != 1 else ""} not finished: press Resume to write them (finished ones are not redone).</p>'
     return (
         f'<div id="generate-status"><b>{html.escape(state)}</b> · teacher: {html.escape(status.run.teacher)}'
@@ -229,8 +235,7 @@ def filtered_html(items: Sequence[GenerationItem]) -> str:
             badge(item.state)
             + f"<b>{html.escape(intent_label(item.intent))}</b> student · {html.escape(reason_label(item.reason))}"
         )
-        messages = (item.payload or {}).get("messages") or []
-        cards.append(transcript_html(messages, heading, html.escape(item.detail or "")))
+        cards.append(transcript_html(item.messages, heading, html.escape(item.detail or "")))
     return "".join(cards)
 
 
