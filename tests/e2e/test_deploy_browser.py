@@ -95,7 +95,9 @@ def export_and_wait(page: Any, previous: str) -> str:
     """Press Export; returns the job id once that job's export is shown."""
     page.locator("#deploy-export").click()
     page.wait_for_function(
-        "old => { const n = document.querySelector('#deploy-notice').innerText; return /job_/.test(n) && n !== old; }",
+        # A new job's id, not only a changed text: while the click is pending the notice still shows the old id.
+        "old => { const m = document.querySelector('#deploy-notice').innerText.match(/job_[0-9a-f]+/); "
+        "return m !== null && !old.includes(m[0]); }",
         arg=previous,
     )
     found = re.search(r"job_[0-9a-f]+", page.inner_text("#deploy-notice"))
