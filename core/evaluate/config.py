@@ -75,8 +75,11 @@ class EvalConfig(BaseModel):
         160,
         description="Longest reply in tokens: replies are cut here; a tutor turn is usually 40-120 tokens.",
     )
+    # One variant per batch, so up to 24 turns make one batch per variant. A step costs about the same for
+    # 8 rows as for 32 on a CPU and ended rows leave the batch (core.inference.greedy), so fewer, larger
+    # batches are faster; memory bounds them (the prompted rows' cache: about 1 GB for 72 rows, bundled model).
     batch_turns: int = Field(
-        8, description="Turns whose variants share one batched generate() (8 x 3 variants: 24 rows)."
+        24, description="Turns replayed in one batch per variant: larger is faster and needs more memory."
     )
     ttft_samples: int = Field(5, description="Turns timed one request at a time per variant.")
     openers: bool = Field(True, description="Also send the held-out student openers (core.evaluate.openers).")
@@ -88,7 +91,7 @@ class EvalConfig(BaseModel):
     opener_tokens: int = Field(
         96, description="The reply cap for the openers: a tutor's first reply is short."
     )
-    opener_batch: int = Field(12, description="Openers whose variants share one batched generate().")
+    opener_batch: int = Field(24, description="Openers answered in one batch per variant, as for the turns.")
     judge: JudgeConfig | None = Field(None, description="The LLM judge's endpoint, for the judge check.")
     thresholds: Thresholds = Field(default_factory=Thresholds, description="The limits of the verdict.")
 

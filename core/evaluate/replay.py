@@ -5,11 +5,16 @@
                      batch_turns=4, on_batch=lambda done: ...)
     replies["prompted"][0].text, replies["prompted"][0].prompt_tokens
 
-The variants of `batch_turns` turns go into one stream_many() call: the transformers backend runs them
-as one mixed-adapter batch (tests/bench/bench_evaluate.py measures it against one request at a time and
-against one batch per variant). Inside a batch every row gets its first token at the same moment, which
-would hide what a long system prompt costs, so time to first token is measured apart, one request at a
-time, on a sample of turns (`measure_ttft`).
+Each variant's requests are sorted by length and cut into even batches of at most
+`batch_turns x variants` rows, each one stream_many() call. One variant per batch keeps the prompted
+variant's long system prompt (about 540 tokens) out of the other variants' batches, where every short
+row would be padded to it (on the bundled model that padding tripled the prefill of a mixed batch), and
+lets the backend run a batch without peft's per-layer split of a mixed-adapter batch (a third slower
+per step); the backend then reads the shared system prompt once and drops rows as they end
+(core.inference.greedy), so one large batch per variant costs little more per step than a small one.
+tests/bench/bench_evaluate.py measures the replay against one request at a time. Inside a batch every
+row gets its first token at the same moment, which would hide what a long system prompt costs, so time
+to first token is measured apart, one request at a time, on a sample of turns (`measure_ttft`).
 """
 
 from __future__ import annotations
@@ -87,21 +92,61 @@ def replay(
     on_batch: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, list[Reply]]:
-    """Each variant's reply to each history, in history order. Stops early (shorter lists) when asked."""
-    replies: dict[str, list[Reply]] = {v.name: [] for v in variants}
-    step = max(1, batch_turns)
-    for first in range(0, len(histories), step):
+    """Each variant's reply to each history, in history order. Stops early (shorter lists) when asked.
+
+    `on_batch` gets the number of histories' worth of replies done so far (replies / variants).
+    """
+    if not variants:
+        return {}
+    found: dict[tuple[int, int], Reply] = {}
+    for batch in replay_batches(variants, histories, max(1, batch_turns) * len(variants)):
         if should_stop and should_stop():
             break
-        chunk = histories[first : first + step]
-        requests = [(v.variant, h) for h in chunk for v in variants]
-        collected = collect_many(backend.stream_many(requests, config), len(requests))
-        for offset in range(len(chunk)):
-            for position, v in enumerate(variants):
-                replies[v.name].append(collected[offset * len(variants) + position])
+        requests = [(variants[v].variant, histories[h]) for v, h in batch]
+        for key, reply in zip(
+            batch, collect_many(backend.stream_many(requests, config), len(batch)), strict=True
+        ):
+            found[key] = reply
         if on_batch:
-            on_batch(first + len(chunk))
-    return replies
+            on_batch(len(found) // len(variants))
+    # After a stop, every variant keeps the histories all of them answered (the lists stay aligned).
+    answered = next(
+        (h for h in range(len(histories)) if any((v, h) not in found for v in range(len(variants)))),
+        len(histories),
+    )
+    return {v.name: [found[(p, h)] for h in range(answered)] for p, v in enumerate(variants)}
+
+
+def replay_batches(
+    variants: Sequence[EvalVariant], histories: Sequence[Sequence[Message]], max_rows: int
+) -> list[list[tuple[int, int]]]:
+    """(variant position, history index) pairs in batches of <= max_rows, each batch one variant's.
+
+    Within a variant the pairs go by length (characters stand in for tokens: the order only has to
+    put similar lengths together), cut into even batches (25 and 25 rather than 48 and 2) so that no
+    batch runs nearly empty.
+    """
+    batches = []
+    for v, variant in enumerate(variants):
+        pairs = sorted(
+            ((v, h) for h in range(len(histories))), key=lambda p: prompt_chars(variant, histories[p[1]])
+        )
+        count = -(-len(pairs) // max(1, max_rows))
+        if not count:
+            continue
+        size, extra = divmod(len(pairs), count)
+        first = 0
+        for index in range(count):
+            last = first + size + (1 if index < extra else 0)
+            batches.append(pairs[first:last])
+            first = last
+    return batches
+
+
+def prompt_chars(variant: EvalVariant, history: Sequence[Message]) -> int:
+    """The request's length in characters: the system prompt and every message."""
+    system = variant.variant.spec.system_prompt or ""
+    return len(system) + sum(len(m.get("content", "")) for m in history)
 
 
 def collect_many(events: Iterable[StreamEvent], count: int) -> list[Reply]:

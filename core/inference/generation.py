@@ -13,10 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.inference.backend import GenerationConfig, InferenceError, Request, StreamEvent, with_system_prompt
+from core.inference.greedy import (
+    MIN_SHARED_TOKENS,
+    PREFILL_CHUNK_TOKENS,
+    decode_greedy,
+    plain_greedy,
+    shared_prefix_batch,
+)
 from core.inference.streaming import BatchStreamer
 from core.models.loading import render_prompt
-
-PREFILL_CHUNK_TOKENS = 128
 
 
 @dataclass(frozen=True)
@@ -78,13 +83,19 @@ def run_generate(
         # than one.
         generation_config.prefill_chunk_size = PREFILL_CHUNK_TOKENS
     streamer = BatchStreamer(tokenizer, plan.indices, prompt_tokens, eos_ids, emit, started_at)
+    mixed = adapter_names is not None and hasattr(model, "peft_config")
+    if plain_greedy(generation_config):
+        # Greedy replies end at different lengths: dropping ended rows (greedy.py) saves the steps
+        # generate() would spend on them, and gives the same tokens.
+        run_greedy(model, encoded, plan, adapter_names if mixed else None, streamer, cancel, eos_ids)
+        return
     kwargs: dict[str, Any] = {
         **encoded,
         "generation_config": generation_config,
         "streamer": streamer,
         "stopping_criteria": StoppingCriteriaList([cancel_criteria(cancel)]),
     }
-    if adapter_names is not None and hasattr(model, "peft_config"):
+    if mixed:
         kwargs["adapter_names"] = adapter_names
     if plan.config.seed is not None:
         torch.manual_seed(plan.config.seed)
@@ -92,6 +103,40 @@ def run_generate(
         model.generate(**kwargs)
     if not streamer.all_done:  # generate() ends the streamer itself; this covers an early return
         streamer.end()
+
+
+def run_greedy(
+    model: Any,
+    encoded: Any,
+    plan: GenerationPlan,
+    adapter_names: list[str] | None,
+    streamer: BatchStreamer,
+    cancel: threading.Event,
+    eos_ids: set[int],
+) -> None:
+    """The batch through decode_greedy; rows under one adapter (or none) read a common prefix once."""
+    token_lists = [
+        row[mask.bool()].tolist()
+        for row, mask in zip(encoded["input_ids"], encoded["attention_mask"], strict=True)
+    ]
+    one_adapter = adapter_names is None or len(set(adapter_names)) == 1
+    pad_id = min(eos_ids)  # masked out: any id will do
+    input_ids, attention_mask, shared = shared_prefix_batch(
+        token_lists, pad_id, min_shared=MIN_SHARED_TOKENS if one_adapter else 10**9
+    )
+    device = encoded["input_ids"].device
+    decode_greedy(
+        model,
+        input_ids.to(device),
+        attention_mask.to(device),
+        shared=shared,
+        max_new_tokens=plan.config.max_new_tokens,
+        eos_ids=eos_ids,
+        on_step=streamer.put,
+        cancel=cancel,
+        adapter_names=adapter_names,
+    )
+    streamer.end()
 
 
 def build_generation_config(model: Any, tokenizer: Any, config: GenerationConfig) -> tuple[Any, set[int]]:

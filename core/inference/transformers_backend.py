@@ -6,8 +6,9 @@
 
 The base weights are loaded once. Each adapter folder is loaded once into a single PeftModel under
 its own name; "base" runs with adapters off. `stream_many` runs every request as ONE batched
-generate() using peft's mixed-adapter batches (`adapter_names`, "__base__" for none, left padding);
-when a batch cannot be mixed it runs the requests one after another and logs why. One lock
+generate(): with that adapter active when every request has the same one, else with peft's mixed-adapter
+batches (`adapter_names`, "__base__" for none, left padding); when a batch cannot be mixed it runs the
+requests one after another and logs why. Greedy batches decode in core/inference/greedy.py. One lock
 serialises all use of the model, because Gradio calls in from several threads.
 """
 
@@ -209,6 +210,13 @@ class TransformersBackend:
             events.put(_END)
 
     def _run_plan(self, plan: GenerationPlan, emit: Any, cancel: threading.Event, started_at: float) -> None:
+        if len(set(plan.adapter_names)) == 1:
+            # One adapter (or none) for every row: peft's plain forward, without the per-layer split of
+            # a mixed batch (measured a third slower per step on the bundled model with half the rows
+            # on the adapter).
+            with self._activated(plan.adapter_names[0]):
+                run_generate(self._model, self._tokenizer, plan, None, emit, cancel, started_at)
+            return
         blocker = mixed_batch_blocker(self._model, plan.adapter_names)
         if blocker is None:
             run_generate(self._model, self._tokenizer, plan, plan.adapter_names, emit, cancel, started_at)

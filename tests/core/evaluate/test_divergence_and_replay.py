@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from core.evaluate.divergence import assistant_spans, kl_to_reference
-from core.evaluate.replay import EvalVariant, measure_ttft, replay
+from core.evaluate.replay import EvalVariant, measure_ttft, replay, replay_batches
 from core.inference.backend import GenerationConfig
 from core.models.spec import ModelSpec, Variant
 
@@ -77,7 +77,7 @@ def test_replay_answers_every_history_for_every_variant_in_order(
     replies = replay(tiny_backend, variants, histories, config, batch_turns=2, on_batch=batches.append)
     one_by_one = [tiny_backend.complete(BASE, h, config).text for h in histories]
 
-    assert batches == [2, 3]
+    assert batches == [1, 2, 3]  # one batch per variant; histories' worth of replies done
     assert {name: len(found) for name, found in replies.items()} == {"base": 3, "prompted": 3, "tutor": 3}
     assert [r.text for r in replies["base"]] == one_by_one  # batching does not mix up or change replies
     assert replies["prompted"][0].prompt_tokens > replies["base"][0].prompt_tokens + 50
@@ -100,3 +100,22 @@ def test_replay_stops_between_batches_when_asked(tiny_backend: Any) -> None:
     )
 
     assert len(replies["base"]) == 1
+
+
+def test_replay_batches_hold_one_variant_each_in_even_batches() -> None:
+    variants = [
+        EvalVariant("base", "base", "Base", BASE),
+        EvalVariant("prompted", "prompted", "Prompted", PROMPTED),
+        EvalVariant("tutor", "adapter", "Adapter", Variant("tutor", ModelSpec(adapter_name="tutor"))),
+    ]
+    histories = [CONVERSATION[:3], CONVERSATION[:1]] * 5  # 10 histories x 3 variants: 30 requests
+
+    batches = replay_batches(variants, histories, max_rows=4)
+
+    assert [len(b) for b in batches] == [4, 3, 3] * 3  # not 4, 4 and 2
+    assert all(len({v for v, _ in batch}) == 1 for batch in batches)  # the long system prompt apart
+    assert sorted(pair for batch in batches for pair in batch) == sorted(
+        (v, h) for v in range(3) for h in range(10)
+    )
+    first = [h for _, h in batches[0]]
+    assert all(histories[h] == CONVERSATION[:1] for h in first)  # the shortest histories together
