@@ -32,9 +32,7 @@ TEACHER_HELP = (
     "Who writes the conversations. The template teacher needs no model and is instant, but its wording is "
     "simple; an instruct model (e.g. served by vLLM) writes richer conversations and follows your edited policy."
 )
-MIX_HELP = (
-    "How often each kind of student appears. The numbers are relative weights; 0 leaves a kind out."
-)
+MIX_HELP = "How often each kind of student appears. The numbers are relative weights; 0 leaves a kind out."
 
 
 class SynthError(ValueError):
