@@ -14,9 +14,10 @@
 - dedup.py      near-duplicate detection (MinHash over word shingles)
 - pipeline.py   one item: derive -> write -> judge; and the preview
 - teacher_config.py  template | OpenAI-compatible URL | local hf model, as plain data; build_teacher
-- config.py     SynthConfig: what a run generates
+- config.py     SynthConfig: what a run generates (its field descriptions are the tab's and the flags' help)
 - records.py    generation runs and items in the store (resume skips finished items)
 - job.py        plan a run; start, stop and resume its background job
 - engine.py     the job's engine: a worker pool, duplicate checks, batched commits, progress
 - status.py     what the Generate tab and the CLI show about a run
+- summary.py    GenerationSummary: what one job did, as `generate --json` prints it
 """
