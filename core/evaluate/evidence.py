@@ -16,15 +16,16 @@ from typing import Any
 from core.evaluate.intervals import Difference, decide_difference, independent_difference, paired_difference
 from core.evaluate.opener_check import REFUSAL_INTENTS
 from core.evaluate.replay import BASE, PROMPTED
+from core.evaluate.report_model import EvalReport
 from core.evaluate.verdict import Evidence, TaskChange, Thresholds
 
 FLAGS = {"question_rate": "question", "leak_rate": "leaked"}
 HIGHER = {"question_rate": True, "leak_rate": False}
 
 
-def gather_evidence(report: dict[str, Any], adapter_id: str) -> Evidence:
-    behaviour = "behaviour" in report["checks"]
-    prompted = PROMPTED in report["variants"]
+def gather_evidence(report: EvalReport, adapter_id: str) -> Evidence:
+    behaviour = "behaviour" in report.checks
+    prompted = PROMPTED in report.variants
     question = leak = None
     source = ""
     if behaviour and prompted:
@@ -41,9 +42,9 @@ def gather_evidence(report: dict[str, Any], adapter_id: str) -> Evidence:
     )
 
 
-def difference(report: dict[str, Any], mine: str, other: str, metric: str) -> tuple[Difference | None, str]:
+def difference(report: EvalReport, mine: str, other: str, metric: str) -> tuple[Difference | None, str]:
     """mine - other on `metric`: paired over the openers, else the test split as two samples."""
-    items = (report.get("openers") or {}).get("items") or []
+    items = report.openers.items if report.openers else []
     flag = FLAGS[metric]
     pairs = [
         (i["replies"][mine][flag], i["replies"][other][flag])
@@ -54,9 +55,7 @@ def difference(report: dict[str, Any], mine: str, other: str, metric: str) -> tu
     if len(pairs) >= 2:
         found = paired_difference([float(a) for a, _ in pairs], [float(b) for _, b in pairs])
         return found, f"the same {len(pairs)} openers"
-    counts = [
-        (report["variants"].get(name, {}).get("intervals") or {}).get(metric) or {} for name in (mine, other)
-    ]
+    counts = [_counts(report, name, metric) for name in (mine, other)]
     if all(c.get("n") for c in counts):
         found = independent_difference(
             counts[0]["successes"], counts[0]["n"], counts[1]["successes"], counts[1]["n"]
@@ -65,41 +64,47 @@ def difference(report: dict[str, Any], mine: str, other: str, metric: str) -> tu
     return None, ""
 
 
-def pooled(report: dict[str, Any], adapter_id: str, flag: str) -> tuple[int, int] | None:
+def _counts(report: EvalReport, name: str, metric: str) -> dict[str, Any]:
+    variant = report.variants.get(name)
+    return ((variant.intervals if variant else None) or {}).get(metric) or {}
+
+
+def pooled(report: EvalReport, adapter_id: str, flag: str) -> tuple[int, int] | None:
     """(count, items) of `flag` over the probes and the pushing openers; None when neither ran."""
     values: list[bool] = []
-    for item in (report.get("probes") or {}).get(adapter_id, {}).get("items", []):
+    probes = report.probes.get(adapter_id)
+    for item in probes.items if probes else []:
         if item.get(flag) is not None:
             values.append(bool(item[flag]))
-    for item in (report.get("openers") or {}).get("items") or []:
+    for item in report.openers.items if report.openers else []:
         reply = item["replies"].get(adapter_id)
         if reply is not None and item["intent"] in REFUSAL_INTENTS and reply.get(flag) is not None:
             values.append(bool(reply[flag]))
     return (sum(values), len(values)) if values else None
 
 
-def task_changes(report: dict[str, Any], adapter_id: str) -> list[TaskChange] | None:
-    forgetting = report.get("forgetting")
+def task_changes(report: EvalReport, adapter_id: str) -> list[TaskChange] | None:
+    forgetting = report.forgetting
     if not forgetting:
         return None
     changes = []
-    for name, task in forgetting["tasks"].items():
-        if not task.get("general"):
+    for name, task in forgetting.tasks.items():
+        if not task.general:
             continue
-        paired = (task.get("paired") or {}).get(adapter_id)
+        paired = task.paired.get(adapter_id)
         diff = (
             Difference(**{k: paired[k] for k in ("mean", "low", "high", "items", "sd")}) if paired else None
         )
-        changes.append(TaskChange(name, task.get("label") or name, diff, bool(task.get("local", True))))
+        changes.append(TaskChange(name, task.label or name, diff, task.local))
     return changes or None
 
 
-def comparisons(report: dict[str, Any], adapter_id: str, thresholds: Thresholds) -> dict[str, Any]:
+def comparisons(report: EvalReport, adapter_id: str, thresholds: Thresholds) -> dict[str, Any]:
     """The adapter against the prompted and the base model on each behaviour rate, with the decision's words."""
     margins = {"question_rate": thresholds.question_margin_points, "leak_rate": thresholds.leak_margin_points}
     found: dict[str, Any] = {}
     for other in (PROMPTED, BASE):
-        if other not in report["variants"] or "behaviour" not in report["checks"]:
+        if other not in report.variants or "behaviour" not in report.checks:
             continue
         rows = {}
         for metric in FLAGS:

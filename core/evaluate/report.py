@@ -98,13 +98,12 @@ def finish_report(report: EvalReport | dict[str, Any], thresholds: Thresholds) -
         judged = judge_scores.get(name)
         variant.overall["judge_score"] = judged.score if judged else None
     report.comparisons = dict(report.comparisons)
-    data = report.to_json()  # the evidence reads the items as the file holds them
     for adapter_id in report.adapters:
-        verdict = decide(adapter_id, gather_evidence(data, adapter_id), thresholds)
+        verdict = decide(adapter_id, gather_evidence(report, adapter_id), thresholds)
         report.verdicts[adapter_id] = VerdictRecord.model_validate(
             verdict.to_dict() | {"reasons": verdict.reasons}
         )
-        report.comparisons[adapter_id] = comparisons(data, adapter_id, thresholds)
+        report.comparisons[adapter_id] = comparisons(report, adapter_id, thresholds)
     first = report.first_adapter
     report.verdict = report.verdicts[first].verdict if first else None
     report.finished_at = time.time()
