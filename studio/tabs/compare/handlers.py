@@ -221,7 +221,7 @@ def refresh_choices(ctx: AppContext, w: CompareWidgets, signature: str, *keys: s
     options = variant_options(ctx.store, ctx.base)
     new_signature = "|".join(o.key for o in options)
     if new_signature == signature:
-        return {}
+        return gr.skip()  # every picker and the signature stay as they are
     defaults = default_column_keys(ctx.store, COLUMNS)
     chosen = [key or (defaults[i] if i == COLUMNS - 1 else None) for i, key in enumerate(keys)]
     choices = show.variant_choices(options)
