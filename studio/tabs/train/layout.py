@@ -145,32 +145,9 @@ def _watch() -> tuple[gr.Dropdown, gr.Button, gr.Button, gr.Button, gr.HTML]:
 
 def _plots() -> tuple[gr.LinePlot, gr.LinePlot, gr.LinePlot, gr.Textbox]:
     with gr.Row():
-        loss = gr.LinePlot(
-            x="step",
-            y="loss",
-            color="series",
-            title="Loss (lower is better)",
-            y_axis_format=".3~f",
-            color_map=show.LOSS_COLORS,
-            height=PLOT_HEIGHT,
-            elem_id="train-loss-plot",
-        )
-        rate = gr.LinePlot(
-            x="step",
-            y="learning rate",
-            title="Learning rate",
-            y_axis_format=".1e",
-            height=PLOT_HEIGHT,
-            elem_id="train-lr-plot",
-        )
-        speed = gr.LinePlot(
-            x="step",
-            y="tokens/s",
-            title="Speed (tokens per second)",
-            y_axis_format=",.0f",
-            height=PLOT_HEIGHT,
-            elem_id="train-speed-plot",
-        )
+        loss = _plot("loss", "Loss (lower is better)", ".3~f", "train-loss-plot", color="series")
+        rate = _plot("learning rate", "Learning rate", ".1e", "train-lr-plot")
+        speed = _plot("tokens/s", "Speed (tokens per second)", ",.0f", "train-speed-plot")
     log = gr.Textbox(
         label="Training log (last lines)",
         lines=6,
@@ -180,6 +157,20 @@ def _plots() -> tuple[gr.LinePlot, gr.LinePlot, gr.LinePlot, gr.Textbox]:
         elem_id="train-log",
     )
     return loss, rate, speed, log
+
+
+def _plot(y: str, title: str, y_format: str, elem_id: str, color: str | None = None) -> gr.LinePlot:
+    """A live curve over the run's steps (the loss plot colours its training and validation series)."""
+    return gr.LinePlot(
+        x="step",
+        y=y,
+        color=color,
+        title=title,
+        y_axis_format=y_format,
+        color_map=show.LOSS_COLORS if color else None,
+        height=PLOT_HEIGHT,
+        elem_id=elem_id,
+    )
 
 
 def _runs() -> tuple[gr.Markdown, gr.Dataframe, gr.Markdown]:

@@ -124,40 +124,21 @@ def _how() -> tuple[gr.Slider, gr.Number, gr.Slider, gr.Number]:
     defaults = PreferenceConfig.model_validate({})
     with gr.Row():
         beta = gr.Slider(
-            0.01,
-            1.0,
-            value=defaults.beta,
-            step=0.01,
-            label="Beta",
-            info=FIELD["beta"].description,
+            0.01, 1.0, value=defaults.beta, step=0.01, label="Beta", info=FIELD["beta"].description,
             elem_id="train-pref-beta",
-        )
+        )  # fmt: skip
         learning_rate = gr.Number(
-            defaults.learning_rate,
-            minimum=1e-7,
-            maximum=0.1,
-            step=1e-5,
-            label="Learning rate",
-            info=FIELD["learning_rate"].description,
-            elem_id="train-pref-lr",
-        )
+            defaults.learning_rate, minimum=1e-7, maximum=0.1, step=1e-5, label="Learning rate",
+            info=FIELD["learning_rate"].description, elem_id="train-pref-lr",
+        )  # fmt: skip
         epochs = gr.Slider(
-            0.5,
-            10,
-            value=defaults.epochs,
-            step=0.5,
-            label="Passes over the pairs (epochs)",
-            info=FIELD["epochs"].description,
-            elem_id="train-pref-epochs",
-        )
+            0.5, 10, value=defaults.epochs, step=0.5, label="Passes over the pairs (epochs)",
+            info=FIELD["epochs"].description, elem_id="train-pref-epochs",
+        )  # fmt: skip
         max_steps = gr.Number(
-            0,
-            minimum=0,
-            precision=0,
-            label="Stop after steps (0 = use epochs)",
-            info=FIELD["max_steps"].description,
-            elem_id="train-pref-steps",
-        )
+            0, minimum=0, precision=0, label="Stop after steps (0 = use epochs)",
+            info=FIELD["max_steps"].description, elem_id="train-pref-steps",
+        )  # fmt: skip
     return beta, learning_rate, epochs, max_steps
 
 
