@@ -81,11 +81,10 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="Skip the held-out student openers (rates then rest on the test split).",
     )
-    parser.add_argument("--judge-url", metavar="URL", help="OpenAI-compatible endpoint of the judge model.")
-    parser.add_argument("--judge-model", metavar="NAME", help="The judge model's name on that endpoint.")
-    parser.add_argument(
-        "--judge-key-env", metavar="VAR", help="Environment variable holding the judge's API key."
-    )
+    judge = JudgeConfig.model_fields
+    parser.add_argument("--judge-url", metavar="URL", help=judge["base_url"].description)
+    parser.add_argument("--judge-model", metavar="NAME", help=judge["model"].description)
+    parser.add_argument("--judge-key-env", metavar="VAR", help=judge["api_key_env"].description)
     defaults = Thresholds()
     for name, info in Thresholds.model_fields.items():
         parser.add_argument(
@@ -138,7 +137,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     if args.judge_url or args.judge_model:
         if not (args.judge_url and args.judge_model):
             raise CliError("Give both --judge-url and --judge-model for the judge.", exit_code=2)
-        judge = JudgeConfig(args.judge_url, args.judge_model, args.judge_key_env)
+        judge = JudgeConfig(base_url=args.judge_url, model=args.judge_model, api_key_env=args.judge_key_env)
     thresholds = Thresholds(**{name: getattr(args, name) for name in Thresholds.model_fields})
     return {
         "checks": checks,

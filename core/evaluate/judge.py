@@ -22,8 +22,9 @@ import logging
 import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.compare.records import Comparison, Vote, votes_with_comparisons
 from core.inference.backend import GenerationConfig, InferenceError, Message
@@ -57,15 +58,25 @@ FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 JUDGE_CONFIG = GenerationConfig(max_new_tokens=120, temperature=0)
 
 
-@dataclass(frozen=True)
-class JudgeConfig:
-    base_url: str
-    model: str
-    api_key_env: str | None = None
-    max_items: int = 20  # replies judged per variant (and comparisons judged for agreement)
+class JudgeConfig(BaseModel):
+    """The LLM judge's endpoint. Each field's description is the Evaluate tab's help and the `eval` flag's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str = Field(
+        description="An OpenAI-compatible /v1 address (vLLM, Ollama, OpenAI). Filled in from your generation teacher."
+    )
+    model: str = Field(description="The judge model's name on that server.")
+    api_key_env: str | None = Field(
+        None, description="The NAME of the environment variable holding the key (never the key itself)."
+    )
+    max_items: int = Field(
+        default=20,
+        description="Replies judged per tutor (and comparisons judged for agreement): each costs one request.",
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump()
 
 
 def transcript(messages: Sequence[Message]) -> str:
@@ -194,5 +205,7 @@ def teacher_judge(store: Store) -> JudgeConfig | None:
         except ValueError:  # a run recorded with settings this version no longer accepts
             continue
         if teacher.kind == "openai" and teacher.base_url and teacher.model:
-            return JudgeConfig(teacher.base_url, teacher.model, teacher.api_key_env)
+            return JudgeConfig(
+                base_url=teacher.base_url, model=teacher.model, api_key_env=teacher.api_key_env
+            )
     return None

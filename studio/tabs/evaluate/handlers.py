@@ -47,7 +47,12 @@ def form_options(values: list[Any]) -> dict[str, Any]:
         )
     judge = None
     if (url or "").strip() and (model or "").strip():
-        judge = JudgeConfig(url.strip(), model.strip(), (key_env or "").strip() or None, int(judged))
+        judge = JudgeConfig(
+            base_url=url.strip(),
+            model=model.strip(),
+            api_key_env=(key_env or "").strip() or None,
+            max_items=int(judged),
+        )
     names = layout.THRESHOLDS
     return {
         "include_base": "base" in include,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from core.evaluate.config import CHECK_LABELS, DEFAULT_CHECKS, field_default, field_help
+from core.evaluate.judge import JudgeConfig
 from core.evaluate.lm_tasks import default_task_names
 from core.evaluate.openers import EXAMPLE, INTENTS
 from core.evaluate.overview import EvalOverview
@@ -20,6 +21,7 @@ from studio.tabs.evaluate import display as show
 from studio.tabs.evaluate import frames
 
 PLOT_HEIGHT = 230
+JUDGE = JudgeConfig.model_fields
 THRESHOLDS = tuple(Thresholds.model_fields)  # the verdict form's fields, in order
 
 
@@ -242,28 +244,28 @@ def judge_fields(overview: EvalOverview) -> JudgeWidgets:
             teacher.base_url if teacher else "",
             label="Judge server address",
             elem_id="evaluate-judge-url",
-            info="An OpenAI-compatible /v1 address (vLLM, Ollama, OpenAI). Filled in from your generation teacher.",
+            info=JUDGE["base_url"].description,
         )
         judge_model = gr.Textbox(
             teacher.model if teacher else "",
             label="Judge model",
             elem_id="evaluate-judge-model",
-            info="The model's name on that server.",
+            info=JUDGE["model"].description,
         )
         judge_key = gr.Textbox(
             (teacher.api_key_env or "") if teacher else "",
             label="API key variable",
             elem_id="evaluate-judge-key",
-            info="The NAME of the environment variable holding the key (never the key itself).",
+            info=JUDGE["api_key_env"].description,
         )
         judged = gr.Slider(
             5,
             100,
-            value=20,
+            value=JUDGE["max_items"].default,
             step=5,
             label="Replies judged per tutor",
             elem_id="evaluate-judged",
-            info="Each costs one judge request.",
+            info=JUDGE["max_items"].description,
         )
     return JudgeWidgets(judge_url, judge_model, judge_key, judged)
 

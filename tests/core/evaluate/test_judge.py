@@ -31,7 +31,7 @@ def grade(body: dict[str, Any]) -> str:
 @pytest.fixture
 def judge(openai_server: OpenAITestServer) -> Judge:
     openai_server.reply_fn = grade
-    return Judge(JudgeConfig(openai_server.base_url, "judge-model", max_items=10))
+    return Judge(JudgeConfig(base_url=openai_server.base_url, model="judge-model", max_items=10))
 
 
 def add_vote(store: Store, ranking: list[str], voter: str) -> None:
