@@ -21,7 +21,7 @@ from core.evaluate.testset import TestSetError
 from core.evaluate.verdict import Thresholds
 from studio.context import AppContext
 from studio.tabs.evaluate import display as show
-from studio.tabs.evaluate import frames, intervals, layout
+from studio.tabs.evaluate import frames, intervals, layout, report_layout
 
 POLL_SECONDS = 2.0
 INTRO = (
@@ -209,8 +209,8 @@ def build(ctx: AppContext) -> None:
         form = layout.form(overview)
         run = layout.run_row()
     with gr.Column(visible=bool(overview.reports) or not overview.empty) as reports_box:
-        report = layout.report()
-        comparison = layout.comparison()
+        report = report_layout.report()
+        comparison = report_layout.comparison()
     ui = layout.EvaluateWidgets(
         empty, form_box, form, run, reports_box, report, comparison, gr.State(None), gr.State({})
     )
@@ -233,7 +233,7 @@ def _form_inputs(form: layout.FormWidgets) -> list[Any]:
     ]
 
 
-def _report_outputs(report: layout.ReportWidgets) -> list[Any]:
+def _report_outputs(report: report_layout.ReportWidgets) -> list[Any]:
     """What load_report fills, in its order."""
     shown: list[Any] = [report.verdict, report.summary, report.overall, *report.plots]
     shown += [report.opener_notes, report.opener_table, report.differences, report.intents]
