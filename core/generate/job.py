@@ -104,7 +104,9 @@ def resume_generation(
     if not todo:
         raise SynthError("Nothing left to do: every item of this run is already kept or filtered.")
     saved = SynthConfig.from_params(run.config)
-    config = saved.with_changes(teacher=teacher or saved.teacher, concurrency=concurrency or saved.concurrency)
+    config = saved.with_changes(
+        teacher=teacher or saved.teacher, concurrency=concurrency or saved.concurrency
+    )
     check_api_key(config.teacher)
     changed = resume_changes(saved, config)
     if changed:

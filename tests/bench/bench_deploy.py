@@ -167,7 +167,9 @@ def bench_parity(store: Any, workspace: Any, parent: str) -> dict[str, float]:
     server = OpenAITestServer(models=[parent]).start()
     try:
         started = time.perf_counter()
-        report = check_parity(store, workspace, ParityConfig(adapter_id=parent, server_url=server.base_url, max_prompts=6))
+        report = check_parity(
+            store, workspace, ParityConfig(adapter_id=parent, server_url=server.base_url, max_prompts=6)
+        )
         return {"parity_s": time.perf_counter() - started, "parity_prompts": len(report.rows)}
     finally:
         server.stop()
