@@ -1,7 +1,7 @@
 """One round's replies by variant name, typed: what `tutor-studio chat --json` prints.
 
 result = round_replies({"base": "base", "adapter": "adapter:tutor@v1-lora"}, snapshot)
-print(json.dumps(result.model_dump(mode="json")))   # {"replies": {...}, "usage": {...}}
+text = json.dumps(result.model_dump(mode="json"))   # {"replies": {...}, "usage": {...}}
 """
 
 from __future__ import annotations
