@@ -1,0 +1,1 @@
+"""Contract tests: outputs other programs rely on (the CLI's `--json`) stay byte-for-byte the same."""
