@@ -15,19 +15,20 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from pydantic import ValidationError
+
 from core.commands import CliContext, CliError, CommandResult, add_command
 from core.compare.backends import ChatBackends, LocalCompareContext, ServingConfig, ServingError
 from core.compare.replies import ReplyUsage, round_replies
+from core.compare.reply_settings import ReplySettings
 from core.compare.savings import token_savings
 from core.compare.session import CompareError, RoundRequest, RoundSnapshot, run_round
 from core.compare.variants import BASE_KEY, PROMPTED_KEY, adapter_key
-from core.inference.backend import GenerationConfig
 from core.models.spec import configured_base_model, resolve_base
 from core.train.records import get_adapter, latest_adapter
 
 VARIANTS = ("base", "prompted", "adapter")
 DEFAULT_VARIANTS = ",".join(VARIANTS)
-DEFAULT_MAX_NEW_TOKENS = 128
 
 
 def register(subparsers: Any) -> None:
@@ -47,14 +48,18 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--max-new-tokens",
         type=int,
-        default=DEFAULT_MAX_NEW_TOKENS,
+        default=ReplySettings.default("max_new_tokens"),
         metavar="N",
-        help="Longest reply in tokens.",
+        help=ReplySettings.help("max_new_tokens"),
     )
     parser.add_argument(
-        "--temperature", type=float, default=0.7, metavar="T", help="0 = always the likeliest word."
+        "--temperature",
+        type=float,
+        default=ReplySettings.default("temperature"),
+        metavar="T",
+        help=ReplySettings.help("temperature"),
     )
-    parser.add_argument("--seed", type=int, metavar="S", help="Fix the sampling seed for repeatable replies.")
+    parser.add_argument("--seed", type=int, metavar="S", help=ReplySettings.help("seed"))
     parser.add_argument(
         "--server", metavar="URL", help="An OpenAI-compatible server (vLLM, Ollama) instead of in-process."
     )
@@ -74,9 +79,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     if not wanted:
         raise CliError("Nothing to run: name at least one variant with --variants.", exit_code=2)
     try:
-        config = GenerationConfig(
-            max_new_tokens=args.max_new_tokens, temperature=args.temperature, seed=args.seed
-        )
+        config = _reply_settings(args).generation()
         serving = _serving(args)
         snapshot = run_round(
             _compare_context(ctx),
@@ -87,6 +90,16 @@ def run(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
     if snapshot.error:
         raise CliError(snapshot.error)
     return _result(wanted, snapshot)
+
+
+def _reply_settings(args: argparse.Namespace) -> ReplySettings:
+    try:
+        return ReplySettings(max_new_tokens=args.max_new_tokens, temperature=args.temperature, seed=args.seed)
+    except ValidationError as error:
+        field = str(error.errors()[0]["loc"][0])
+        low, high = ReplySettings.bounds(field)
+        flag = "--" + field.replace("_", "-")
+        raise CliError(f"{flag} must be between {low:g} and {high:g}.", exit_code=2) from error
 
 
 def _variant_names(text: str | None) -> list[str]:

@@ -19,12 +19,12 @@ import gradio as gr
 from core.compare.backends import ServingConfig, ServingError, answering_model, load_serving
 from core.compare.blind import VoteError, browser_state_secret, cast_vote, new_browser_id, voter_id
 from core.compare.leaderboard import leaderboard
+from core.compare.reply_settings import ReplySettings
 from core.compare.savings import token_savings
 from core.compare.scenarios import ScenarioError, pick_scenario
 from core.compare.session import CompareError, RoundRequest, RoundSnapshot, stream_round
 from core.compare.variants import default_column_keys, variant_options
 from core.deploy.vllm import served_model_name
-from core.inference.backend import GenerationConfig
 from studio.context import AppContext
 from studio.tabs.compare import display as show
 from studio.tabs.compare import leaderboard_handlers as board
@@ -116,7 +116,11 @@ def send(
 ) -> Any:
     """Stream one round into every column (a generator: `bind` keeps it one, as partial would)."""
     try:
-        config = GenerationConfig(int(max_tokens), float(temperature), seed=int(seed) if fixed_seed else None)
+        config = ReplySettings(
+            max_new_tokens=int(max_tokens),
+            temperature=float(temperature),
+            seed=int(seed) if fixed_seed else None,
+        ).generation()
         serving = ServingConfig(kind, url or "", model or "", key_env or "")  # type: ignore[arg-type]
         keys = [key0, key1, key2]
         round_request = RoundRequest(

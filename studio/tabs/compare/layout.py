@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from core.compare.backends import ServingConfig
+from core.compare.reply_settings import ReplySettings
 from core.compare.savings import DEFAULT_MESSAGES_PER_DAY, token_savings
 from core.compare.scenarios import SOURCE_LABELS
 from core.compare.variants import VariantOption
@@ -21,7 +22,6 @@ from studio.tabs.compare import display as show
 from studio.tabs.compare.layout_board import BoardWidgets, build_board
 from studio.tabs.compare.layout_serving import ServingWidgets, build_serving
 
-DEFAULT_REPLY_TOKENS = 200
 COLUMNS = 3
 
 
@@ -163,23 +163,21 @@ def settings_row() -> SettingsWidgets:
 def reply_sliders() -> tuple[gr.Slider, gr.Slider]:
     """How long each reply may be, and how varied."""
     max_tokens = gr.Slider(
-        16,
-        1024,
-        value=DEFAULT_REPLY_TOKENS,
+        *ReplySettings.bounds("max_new_tokens"),
+        value=ReplySettings.default("max_new_tokens"),
         step=8,
         label="Reply length (tokens)",
-        info="The longest reply each tutor may write. Longer replies take longer.",
+        info=ReplySettings.help("max_new_tokens"),
         scale=3,
         min_width=220,
         elem_id="compare-max-tokens",
     )
     temperature = gr.Slider(
-        0,
-        1.5,
-        value=0.7,
+        *ReplySettings.bounds("temperature"),
+        value=ReplySettings.default("temperature"),
         step=0.05,
         label="Temperature",
-        info="0 always picks the likeliest word (the same reply every time); higher is more varied.",
+        info=ReplySettings.help("temperature"),
         scale=3,
         min_width=220,
         elem_id="compare-temperature",
