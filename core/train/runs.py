@@ -191,12 +191,36 @@ def wait_for_run(
     on_message: Callable[[str], None] | None = None,
     poll_s: float = 0.25,  # a short run passes through its steps in well under a second
 ) -> Run:
-    """Block until the run's job has ended; `on_message` hears each new progress message."""
-    last = ""
+    """Block until the run's job has ended; `on_message` hears each new progress message.
+
+    Messages are read by polling, so a run that passes through its steps between two polls would
+    otherwise be heard only as "Finished.": the last step reached is always reported before the end."""
+    heard: list[str] = []
     while True:
         job = wait_for_job(store, job_id, timeout_s=poll_s, poll_s=min(poll_s, 0.25))
-        if on_message and job.message and job.message != last:
-            last = job.message
-            on_message(job.message)
         if not job.is_active:
-            return require_run(store, run_id)
+            run = require_run(store, run_id)
+            final_step = _final_step_message(job.progress_done, job.progress_total, run, heard)
+            for message in (final_step, job.message):
+                _tell(on_message, heard, message)
+            return run
+        _tell(on_message, heard, job.message)
+
+
+def _tell(on_message: Callable[[str], None] | None, heard: list[str], message: str | None) -> None:
+    """Pass on a message unless it is empty or the same as the last one passed on."""
+    if not on_message or not message or (heard and heard[-1] == message):
+        return
+    heard.append(message)
+    on_message(message)
+
+
+def _final_step_message(done: float, total: float | None, run: Run, heard: list[str]) -> str | None:
+    """ "Training: step N of M" for the last step the run reached, unless it was heard (or none was reached)."""
+    if not total or done <= 0:
+        return None
+    step = f"Training: step {int(done)} of {int(total)}"
+    if any(message.startswith(step) for message in heard):
+        return None
+    final_loss = (run.summary or {}).get("final_loss")
+    return step + (f" · loss {final_loss:.3f}" if isinstance(final_loss, (int, float)) else "")

@@ -8,6 +8,7 @@ from core.jobs import metrics_path
 from core.paths import Workspace
 from core.store import Store
 from core.train.records import insert_run, update_run
+from core.train.runs import wait_for_run
 from core.train.status import estimate_eta, model_card_text, run_metrics, run_view
 
 
@@ -59,3 +60,34 @@ def test_run_view_of_a_run_whose_job_vanished_reads_interrupted(workspace: Works
     assert view is not None and view.run.id == run_id and view.status == "interrupted"
     assert view.can_resume and not view.can_stop and "Interrupted" in view.message
     assert "no model card yet" in model_card_text(store, run_id)
+
+
+def _ended_run(store: Store, workspace: Workspace, job_id: str, done: int, message: str) -> str:
+    """A run whose job has already ended at step `done` of 8 with `message` (no process is started)."""
+    with store.transaction() as conn:
+        run_id = insert_run(
+            conn, base_model="tiny", dataset_id="tutor@v1", config={}, folder=str(workspace.run_dir("r"))
+        )
+        conn.execute(
+            "INSERT INTO jobs (id, kind, title, target, params, state, created_at, progress_done, "
+            "progress_total, message) VALUES (?, 'train', 't', 'core.train.sft_job:train_job', ?, "
+            "'succeeded', 1.0, ?, 8, ?)",
+            (job_id, json.dumps({"run_id": run_id}), done, message),
+        )
+    update_run(store, run_id, status="succeeded", job_id=job_id, summary={"final_loss": 2.5})
+    return run_id
+
+
+def test_waiting_on_a_run_that_ended_between_polls_still_reports_its_last_step(
+    workspace: Workspace, store: Store
+) -> None:
+    """A short run can pass through every step between two polls; the CLI must still show it trained."""
+    run_id = _ended_run(store, workspace, "job_fast", done=8, message="Finished.")
+    heard: list[str] = []
+    wait_for_run(store, run_id, "job_fast", on_message=heard.append)
+    assert heard == ["Training: step 8 of 8 · loss 2.500", "Finished."]
+
+    never_trained = _ended_run(store, workspace, "job_early", done=0, message="Cancelled.")
+    heard.clear()
+    wait_for_run(store, never_trained, "job_early", on_message=heard.append)
+    assert heard == ["Cancelled."]
