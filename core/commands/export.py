@@ -22,6 +22,7 @@ from core.deploy.export_openai import HostedConfig
 from core.deploy.exports import TARGET_HELP, TARGETS, ExportOptions, OllamaMode, VolumeChoice, export_adapter
 from core.deploy.parity import ParityConfig
 from core.deploy.subject import ExportError
+from core.models.loading import DtypeChoice
 
 
 def register(subparsers: Any) -> None:
@@ -75,6 +76,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help=f"Turns off: {_help(ParityConfig, 'include_probes')}",
     )
+    check.add_argument("--dtype", choices=get_args(DtypeChoice), **_option(ParityConfig, "dtype"))
 
 
 def _help(model: type[BaseModel], name: str) -> str:
@@ -180,6 +182,7 @@ def parity(args: argparse.Namespace, ctx: CliContext) -> CommandResult:
         api_key_env=args.api_key_env,
         max_prompts=args.max_prompts,
         include_probes=not args.no_probes,
+        dtype=args.dtype,
     )
     report = check_parity(ctx.store, ctx.workspace, config, progress=lambda d, t, m: ctx.report(m))
     check_id, path = save_parity(ctx.store, ctx.workspace, report, None)

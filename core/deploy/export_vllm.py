@@ -86,9 +86,11 @@ def serve_script(subject: ExportSubject, command: str) -> str:
         f"# Serve {subject.served_base} with the tutor adapter(s) {names} on a GPU machine with vLLM installed.\n"
         f"# Clients send model={shlex.quote(subject.adapter.id)} to http://127.0.0.1:{DEFAULT_PORT}/v1 "
         "(see generators.yaml).\n"
+        "# Options given to this script go on to vllm serve: ./serve.sh --dtype float32 serves in the number\n"
+        "# format the studio's parity check uses with --dtype fp32 (exact replies on a CPU).\n"
         "set -eu\n"
         'cd "$(dirname "$0")"\n'
-        f"exec {command}\n"
+        f'exec {command} "$@"\n'
     )
 
 
@@ -136,7 +138,9 @@ def readme(subject: ExportSubject, command: str, plan: K8sPlan) -> str:
         "",
         "Run the parity check (Deploy tab, or `tutor-studio export ADAPTER --check URL`): it sends the test",
         "conversations and probes to this server and to the studio with greedy decoding, and names template or",
-        "system-prompt drift when the replies differ.",
+        "system-prompt drift when the replies differ. For replies identical word for word, serve and check in",
+        "the same number format: `./serve.sh --dtype float32` with `--dtype fp32` (bf16 kernels of torch and",
+        "vLLM round differently, so bf16 replies can part after a few words).",
         "",
     ]
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from core.compare.probes import load_probes
 from core.evaluate.testset import read_conversations
 from core.inference.backend import ChatBackend, GenerationConfig, InferenceError
+from core.models.loading import DtypeChoice
 from core.models.spec import ModelSpec, Variant
 from core.policy import current_policy
 from core.review.records import get_dataset
@@ -74,6 +75,13 @@ class ParityConfig(BaseModel):
     max_new_tokens: int = Field(
         default=48, description="Longest reply to compare, in tokens (greedy decoding)."
     )
+    dtype: DtypeChoice = Field(
+        default="auto",
+        description="The number format the studio answers in: auto (what Compare and Evaluate use), or the "
+        "server's, to compare like with like. For an exact check start the export with the same format "
+        "(./serve.sh --dtype float32 with fp32): torch's and vLLM's bf16 kernels round differently, so bf16 "
+        "replies can part after a few words.",
+    )
 
     @property
     def model(self) -> str:
@@ -118,6 +126,7 @@ class ParityReport(BaseModel):
     message: str = ""
     causes: dict[str, int] = Field(default_factory=dict)
     rows: list[ParityRow] = Field(default_factory=list)
+    batch_leak: bool | None = None  # the adapter reached base requests batched with it; None: not checked
 
     @classmethod
     def of(

