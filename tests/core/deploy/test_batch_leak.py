@@ -11,6 +11,7 @@ from core.inference.backend import GenerationConfig
 from tests.support.openai_server import OpenAITestServer
 
 BASE, ADAPTER = "base-model", "tutor@v1"
+TUTOR, ANSWER = "Tutor: what do you notice?", "It is 7."  # the adapter's reply, the base's
 GREEDY = GenerationConfig(max_new_tokens=16, temperature=0.0)
 
 
@@ -27,9 +28,7 @@ def leaking_server(server: OpenAITestServer) -> None:
         with lock:
             batched_with_adapter = ADAPTER in in_flight
             in_flight.remove(body["model"])
-        return (
-            "Tutor: what do you notice?" if body["model"] == ADAPTER or batched_with_adapter else "It is 7."
-        )
+        return TUTOR if body["model"] == ADAPTER or batched_with_adapter else ANSWER
 
     server.reply_fn = reply
 
@@ -39,33 +38,33 @@ def test_a_server_that_applies_the_adapter_to_batched_base_requests_is_named(
 ) -> None:
     openai_server.models = [BASE, ADAPTER]
     leaking_server(openai_server)
-    leak = check_batch_leak(openai_server.base_url, BASE, ADAPTER, ["What is 3 + 4?"], GREEDY)
+    leak = check_batch_leak(openai_server.base_url, BASE, ADAPTER, [("What is 3 + 4?", TUTOR)], GREEDY)
     assert leak.checked and leak.leaks and leak.message == LEAK_MESSAGE
     models = [body["model"] for body in openai_server.chat_bodies]
-    assert models[:2] == [ADAPTER, BASE] and sorted(models[2:]) == [BASE, BASE, ADAPTER, ADAPTER]
+    assert models[:1] == [BASE] and sorted(models[1:]) == [BASE, BASE, ADAPTER, ADAPTER]
 
 
 def test_a_clean_server_passes_and_unclear_cases_are_not_checked(openai_server: OpenAITestServer) -> None:
     openai_server.models = [BASE, ADAPTER]
-    openai_server.reply_fn = lambda body: (
-        "Tutor: what do you notice?" if body["model"] == ADAPTER else "It is 7."
-    )
-    clean = check_batch_leak(openai_server.base_url, BASE, ADAPTER, ["What is 3 + 4?"], GREEDY)
+    openai_server.reply_fn = lambda body: TUTOR if body["model"] == ADAPTER else ANSWER
+    clean = check_batch_leak(openai_server.base_url, BASE, ADAPTER, [("What is 3 + 4?", TUTOR)], GREEDY)
     assert clean.checked and not clean.leaks and clean.message == ""
 
     openai_server.reply_fn = lambda body: "Same words."
-    same = check_batch_leak(openai_server.base_url, BASE, ADAPTER, ["What is 3 + 4?"], GREEDY)
+    same = check_batch_leak(
+        openai_server.base_url, BASE, ADAPTER, [("What is 3 + 4?", "Same words.")], GREEDY
+    )
     assert not same.checked and "same replies" in same.message
 
     # A prompt the adapter does not change is skipped for the next one.
     openai_server.reply_fn = lambda body: (
-        "Tutor: what do you notice?"
-        if body["model"] == ADAPTER and "4" in body["messages"][-1]["content"]
-        else "It is 7."
+        TUTOR if body["model"] == ADAPTER and "4" in body["messages"][-1]["content"] else ANSWER
     )
-    skipped = check_batch_leak(openai_server.base_url, BASE, ADAPTER, ["Hi!", "What is 3 + 4?"], GREEDY)
+    skipped = check_batch_leak(
+        openai_server.base_url, BASE, ADAPTER, [("Hi!", ANSWER), ("What is 3 + 4?", TUTOR)], GREEDY
+    )
     assert skipped.checked and not skipped.leaks
 
     openai_server.models = [ADAPTER]
-    unserved = check_batch_leak(openai_server.base_url, BASE, ADAPTER, ["What is 3 + 4?"], GREEDY)
+    unserved = check_batch_leak(openai_server.base_url, BASE, ADAPTER, [("What is 3 + 4?", TUTOR)], GREEDY)
     assert not unserved.checked and repr(BASE) in unserved.message
