@@ -197,7 +197,7 @@ def _outcome(
         if trainer.is_world_process_zero():
             adapter_dir = save_adapter(trainer, inputs.adapter_dir)
         # Every rank evaluates: with several ranks evaluation is a collective, and rank 0 alone would hang.
-        eval_loss = _final_eval_loss(trainer) if trainer.eval_dataset is not None else eval_loss
+        eval_loss = final_validation_loss(trainer) if trainer.eval_dataset is not None else eval_loss
     names = [name for name, param in trainer.model.named_parameters() if param.requires_grad]
     return TrainOutcome(
         status=status,
@@ -226,7 +226,14 @@ def _step_of(checkpoint: Path | None) -> int | None:
     return None if checkpoint is None else checkpoint_step(checkpoint)
 
 
-def _final_eval_loss(trainer: Any) -> float | None:
+def final_validation_loss(trainer: Any) -> float | None:
+    """The saved weights' validation loss. The trainer evaluates at its last step whenever evaluation is on,
+    so that figure is reused (a second pass cost seconds per run for the same number); only a run whose last
+    step went unevaluated is evaluated here. The log history is the same on every rank, so ranks agree."""
+    step = trainer.state.global_step
+    for entry in reversed(trainer.state.log_history):
+        if "eval_loss" in entry and entry.get("step") == step:
+            return float(entry["eval_loss"])
     started = time.perf_counter()
     value = trainer.evaluate().get("eval_loss")
     log.info("final validation loss %.4f (%.1f s)", value or math.nan, time.perf_counter() - started)

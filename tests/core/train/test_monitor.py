@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from core.train.callbacks import TrainingMonitor
 from core.train.checkpoints import is_complete
+from core.train.sft_trainer import final_validation_loss
 from tests.core.train.conftest import RecordingReporter
 
 
@@ -49,3 +52,26 @@ def test_saving_marks_the_checkpoint_complete_and_prunes_older_ones(tmp_path: Pa
         assert monitor.on_save(step) == folder and is_complete(folder)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint-20"]
     assert monitor.on_save(30) is None  # nothing written at step 30: nothing is marked
+
+
+class FakeTrainer:
+    """The two things the final validation loss reads: the log history and evaluate()."""
+
+    def __init__(self, step: int, history: list[dict[str, Any]]) -> None:
+        self.state = SimpleNamespace(global_step=step, log_history=history)
+        self.evaluated = 0
+
+    def evaluate(self) -> dict[str, float]:
+        self.evaluated += 1
+        return {"eval_loss": 1.25}
+
+
+def test_the_final_validation_loss_reuses_the_last_steps_evaluation_and_evaluates_only_when_missing() -> None:
+    history = [{"loss": 2.0, "step": 8}, {"eval_loss": 1.5, "step": 8}, {"loss": 1.9, "step": 10}]
+    evaluated_last = FakeTrainer(
+        10, [*history, {"eval_loss": 1.4, "step": 10}, {"train_runtime": 3.0, "step": 10}]
+    )
+    assert final_validation_loss(evaluated_last) == 1.4 and evaluated_last.evaluated == 0
+    # Stopped and resumed past the last evaluation (or evaluation at the end skipped): the weights changed.
+    unevaluated = FakeTrainer(10, history)
+    assert final_validation_loss(unevaluated) == 1.25 and unevaluated.evaluated == 1

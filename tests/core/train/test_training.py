@@ -43,11 +43,20 @@ def sha256(path: Path) -> str:
 
 
 def test_short_run_lowers_the_loss_and_changes_only_adapter_weights(
-    tiny_workspace: Workspace, store: Store, tutor_dataset: Dataset
+    tiny_workspace: Workspace, store: Store, tutor_dataset: Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import torch
     from safetensors.torch import load_file
+    from transformers import Trainer
 
+    evaluations: list[int] = []
+    evaluate = Trainer.evaluate
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> dict[str, float]:
+        evaluations.append(self.state.global_step)
+        return evaluate(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "evaluate", counted)
     inputs = prepare(store, tiny_workspace, fast_config(dataset=tutor_dataset.id))
     base_file = Path(inputs.resolved.source) / "model.safetensors"
     before = sha256(base_file)
@@ -64,6 +73,10 @@ def test_short_run_lowers_the_loss_and_changes_only_adapter_weights(
     assert sha256(base_file) == before
     losses = [r["loss"] for r in reporter.records if "loss" in r]
     assert len(losses) == 16 and any("eval_loss" in r for r in reporter.records)  # step 1, then every 2
+    # The last step's evaluation is the final validation loss: no second pass over the same weights.
+    validated = [r for r in reporter.records if "eval_loss" in r]
+    assert validated[-1]["step"] == 30 and outcome.eval_loss == validated[-1]["eval_loss"]
+    assert evaluations.count(30) == 1 and len(evaluations) == len(validated)
 
 
 def test_finished_run_writes_adapter_card_and_row_and_the_adapter_generates(
