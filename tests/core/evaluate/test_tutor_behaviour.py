@@ -15,8 +15,8 @@ the phrase-bank control for BANK_STEPS. Measured on 2 cores with this flow at se
 adapter fails at 24 steps (53% specific) and passes at 36 (94% questions, 75% specific), 40 (97%, 89% in one
 run and 92%, 75% in another: CPU training is not bit-reproducible) and 48 (96%, 88%); the phrase bank has
 learned its form by 24 (93-97% questions, 1-3% specific, over half the replies open with one sentence),
-which the last test asserts, so it fails the check on substance and not for want of training. About 7
-minutes on 2 cores: two training runs, then four variants x 72 replies (a minute).
+which the last test asserts, so it fails the check on substance and not for want of training. 7:16 alone
+on 2 cores, 8:47 in a clean-clone CI run: two training runs, then four variants x 72 replies (a minute).
 """
 
 from __future__ import annotations
