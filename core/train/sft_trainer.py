@@ -196,7 +196,7 @@ def _outcome(
     if status == "finished":
         if trainer.is_world_process_zero():
             adapter_dir = save_adapter(trainer, inputs.adapter_dir)
-        # Every rank evaluates: with several ranks evaluation is a collective, and rank 0 alone would hang.
+        # Every rank takes this path: when it evaluates, evaluation is a collective and rank 0 alone would hang.
         eval_loss = final_validation_loss(trainer) if trainer.eval_dataset is not None else eval_loss
     names = [name for name, param in trainer.model.named_parameters() if param.requires_grad]
     return TrainOutcome(

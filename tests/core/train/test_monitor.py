@@ -1,4 +1,5 @@
-"""The training monitor: metric records for the plots, progress, and stop/cancel decisions."""
+"""The training monitor: metric records for the plots, progress, stop/cancel decisions, and the final
+validation loss read from what the trainer already logged."""
 
 from __future__ import annotations
 
