@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from core.documents.chunking import DEFAULT_CHUNK_TOKENS, ChunkDraft, chunk_document
-from core.documents.converter import Conversion, ConversionFailed, convert_file, time_limit
+from core.documents.converter import Conversion, ConversionFailed, convert_file, get_converter, time_limit
 from core.documents.limits import DocumentLimits, DocumentRejected, check_characters
 from core.documents.records import (
     Document,
@@ -124,7 +124,16 @@ def process_document(
     steps = (document.pages or 1) + 1
     # No 'converting' write here: the running job already says so, and every commit costs an fsync.
     limits = replace(limits or DocumentLimits(), timeout_s=timeout_s or 0)
+
+    def stage_progress(done: float, total: float | None, message: str) -> None:
+        report(done, None if total is None else steps, message)
+
     try:
+        # Docling and the tokenizer load before the clock starts: the limit is this document's, and an
+        # alarm landing inside a first import left a half-imported library behind (every later HTML
+        # conversion in the process then failed with "module 'bs4' has no attribute 'Tag'").
+        get_converter(stage_progress)
+        counter = text_token_counter(store, workspace)
         # One limit for reading and cutting: a huge document used to pass the limit in its conversion
         # and then spend minutes more in chunking while every other upload waited.
         with time_limit(limits.timeout_s, document.name):
@@ -132,13 +141,12 @@ def process_document(
                 original_path(workspace, document),
                 document.file_type,  # type: ignore[arg-type]
                 document.name,
-                progress=lambda done, total, message: report(done, None if total is None else steps, message),
+                progress=stage_progress,
             )
             if check_stop:
                 check_stop()
             check_characters(document.name, text_characters(conversion.document), limits)
             report(steps - 1, steps, "Splitting into chunks")
-            counter = text_token_counter(store, workspace)
             drafts = chunk_document(
                 conversion.document, counter, chunk_tokens, max_chunks=limits.max_chunks, name=document.name
             )

@@ -223,14 +223,18 @@ def run_jobs_warm(workspace: Workspace, first_job_id: str) -> JobState:
     Jobs whose set-up is costly (importing Docling and building its converter, loading a model)
     then pay it once per batch instead of once per job. Each job still gets its own row, log file
     and outcome. Returns the first job's state.
+
+    After a failed job the process takes no more: the failure may have left it half set up (a time
+    limit that fires inside a first import leaves a half-imported library behind, and every later job
+    in the process then failed on it), so the next queued job starts in a fresh process.
     """
     store = Store.open(workspace)
     target = get_job(store, first_job_id).target
-    first_state = run_job(workspace, first_job_id)
+    state = first_state = run_job(workspace, first_job_id)
     reusable = getattr(_safe_load(target), "warm_worker", False)
-    while reusable and (next_id := claim_next_queued(store, target=target)) is not None:
+    while reusable and state != "failed" and (next_id := claim_next_queued(store, target=target)) is not None:
         _redirect_output(log_path(workspace, next_id))
-        run_job(workspace, next_id)
+        state = run_job(workspace, next_id)
     start_queued_jobs(store, workspace)
     return first_state
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -66,6 +68,46 @@ def test_the_time_limit_covers_chunking_too(
     document = get_document(store, document_id)
     assert document is not None and document.status == "error"
     assert "reading it and cutting it into chunks" in (document.error or "")
+
+
+# A fresh interpreter, so Docling is not imported yet: loading it takes seconds, far past the limit.
+FIRST_DOCUMENTS_SCRIPT = """
+import sys
+from pathlib import Path
+from core.documents.ingest import add_document
+from core.documents.limits import check_file
+from core.documents.worker import process_document
+from core.paths import Workspace
+from core.store import Store
+
+assert "docling" not in sys.modules, "the test needs a process that has not loaded Docling"
+workspace = Workspace(Path(sys.argv[1]))
+store = Store.open(workspace)
+for name in sys.argv[2:]:
+    path = Path(name)
+    document_id = add_document(store, workspace, path, path.name, check_file(path, path.name), 350)
+    report = process_document(store, workspace, document_id, timeout_s=0.5)
+    print(path.name, report.chunks)
+"""
+
+
+@pytest.mark.slow
+def test_the_time_limit_starts_after_the_libraries_load(tiny_workspace: Workspace, tmp_path: Path) -> None:
+    # The limit is the document's own: a small file converts within half a second, and loading Docling
+    # (seconds) used to count against it. The alarm then landed inside a first import, leaving a
+    # half-imported library behind, and every HTML file the process converted after that failed with
+    # "module 'bs4' has no attribute 'Tag'" (seen in CI).
+    first = many_paragraphs(tmp_path / "first.md", 5)
+    page = builders.make_html(tmp_path / "page.html")
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_DOCUMENTS_SCRIPT, str(tiny_workspace.root), str(first), str(page)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [line.split()[0] for line in done.stdout.splitlines()] == ["first.md", "page.html"]
+    assert all(int(line.split()[1]) > 0 for line in done.stdout.splitlines())
 
 
 def test_the_time_limit_holds_when_its_first_alarm_is_swallowed() -> None:

@@ -209,3 +209,26 @@ def test_warm_worker_runs_queued_jobs_of_its_kind_in_one_process(store: Store, w
     assert len({job.result["pid"] for job in jobs}) == 1  # type: ignore[index]
     for job in jobs:  # each job keeps its own log
         assert f"job {job.id} ended: succeeded" in read_log_tail(workspace, job.id)
+
+
+def test_a_warm_worker_hands_on_to_a_fresh_process_after_a_failed_job(
+    store: Store, workspace: Workspace
+) -> None:
+    # A failed job may leave its process half set up (a time limit that fired inside a first import),
+    # so the job after it must not run there.
+    ids = [
+        submit_job(
+            store,
+            workspace,
+            kind="test",
+            title=f"Warm {n}",
+            target="tests.support.job_targets:warm_count_job",
+            params={"steps": 3, "interval_s": 0.05, **({"fail_at": 2} if n == 0 else {})},
+            resource="one-lane",
+        ).id
+        for n in range(3)
+    ]
+    jobs = [wait_for_job(store, job_id, timeout_s=60) for job_id in ids]
+    assert [job.state for job in jobs] == ["failed", "succeeded", "succeeded"]
+    assert jobs[1].pid != jobs[0].pid, "the job after a failure ran in the failed job's process"
+    assert jobs[2].pid == jobs[1].pid, "after a success the process is still reused"
