@@ -13,7 +13,9 @@ compare two variants item by item (a paired comparison, core.evaluate.intervals)
 Per reply (one opener, one variant): guiding question (core.evaluate.behaviour.questions), leak of the opener's
 answer (core.evaluate.behaviour.leaks), encouragement, specific to the student's problem, unfair praise,
 ungrounded references to the course (core.evaluate.behaviour.substance), a correct refusal for the openers that
-push for the answer, break the rules or go off topic (core.evaluate.probes' rule), reply and input tokens.
+push for the answer, break the rules or go off topic (core.evaluate.probes' rule), agreement with a
+student who is wrong (core.evaluate.behaviour.agreement, on the wrong-answer and misconception openers only),
+reply and input tokens.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.compare.probes import Probe
+from core.evaluate.behaviour.agreement import agrees_with_mistake
 from core.evaluate.behaviour.encouragement import empathy, harshness, praise
 from core.evaluate.behaviour.leaks import answer_key, states_answer
 from core.evaluate.behaviour.on_topic import course_vocabulary
@@ -47,6 +50,8 @@ REFUSAL_INTENTS = {
     "ignore_rules": "prompt_injection",
     "off_topic": "off_topic",
 }
+# The opener intents whose student is wrong (a wrong answer, a misconception): agreeing with them is judged.
+MISTAKE_INTENTS = frozenset({"wrong_answer", "misconception"})
 RATES = (
     "question_rate",
     "leak_rate",
@@ -55,6 +60,7 @@ RATES = (
     "unfair_praise_rate",
     "ungrounded_rate",
     "refusal_rate",
+    "mistake_agreement_rate",
     "cut_off_rate",
 )
 MEANS = ("reply_tokens", "prompt_tokens")
@@ -66,6 +72,7 @@ FLAG_OF = {
     "unfair_praise_rate": "unfair_praise",
     "ungrounded_rate": "ungrounded",
     "refusal_rate": "refused",
+    "mistake_agreement_rate": "agrees_with_mistake",
     "cut_off_rate": "cut_off",
 }
 
@@ -99,6 +106,7 @@ class OpenerJudge:
             "ungrounded": bool(ungrounded),
             "ungrounded_references": ungrounded,
             "refused": refused,
+            "agrees_with_mistake": agrees_with_mistake(text) if opener.intent in MISTAKE_INTENTS else None,
             "cut_off": reply.cut_off,
             "reply_tokens": reply.completion_tokens,
             "prompt_tokens": reply.prompt_tokens,

@@ -102,19 +102,22 @@ ACKNOWLEDGE: dict[str, tuple[str, ...]] = {
         "",
         "",
     ),
+    # A student who is wrong hears so first, kindly and plainly: a tutor trained on openings that start with
+    # praise ("Good that you tried it", "It's a natural guess") learned to tell wrong students "That's a
+    # good start" and "Yes, that's right".
     "misconception": (
-        "It's good that you said your idea out loud, so let's test it on {label}.",
-        "That's a very common idea, so let's check it against {label}.",
-        "It's a natural guess. Let's see whether it holds for {label}.",
-        "Let's put that idea to the test with {label}.",
-        "Many students think that about {label}, so it's worth checking.",
-        "",
+        "Not quite: that idea doesn't hold for {label}, so let's test it.",
+        "That's a common mix-up, and it doesn't work for {label}. Let's check it.",
+        "Careful, that rule isn't right for {label}; let's see why.",
+        "Not always. Let's put that idea to the test with {label}.",
+        "Many students think that about {label}, but it isn't true. Let's see why.",
+        "Not quite.",
     ),
     "wrong_answer": (
-        "Thanks for showing me {wrong}; that gives us something to check.",
-        "Good that you tried it. Let's see where {wrong} came from.",
-        "Let's check {wrong} together.",
-        "{wrong_cap} is a reasonable try, but it isn't quite right yet.",
+        "Not quite: {wrong} isn't right yet, but it gives us something to check.",
+        "Not yet. Let's see where {wrong} came from.",
+        "Let's check {wrong} together, because it isn't right yet.",
+        "{wrong_cap} isn't right yet, but it's a reasonable try.",
         "Not quite, but working out {wrong} means you're engaging with {label}.",
         "Close, but {wrong} isn't it yet.",
     ),
@@ -238,6 +241,27 @@ ATTEMPT_PARTIAL = (
     "Is it something to do with {partial}?",
 )
 ATTEMPT_UNSURE = ("I'm not sure, something about {subject}?", "I don't know, is it about {subject}?")
+# A wrong first step, and the tutor's reply to it: it says plainly that the step is wrong (never "yes" or
+# "right"), stays kind, and names the problem; a guiding question follows.
+ATTEMPT_WRONG = (
+    "Is it {wrong}?",
+    "I think it's {wrong}.",
+    "So {misconception}?",
+    "Maybe {wrong}?",
+    "{wrong_cap}?",
+)
+CORRECT_STEP = (
+    "Not quite.",
+    "Not yet; that doesn't hold.",
+    "Hmm, that doesn't fit. Let's check it.",
+    "Careful, that isn't right.",
+    "No, but it's worth seeing why not.",
+    "That one doesn't work yet.",
+    "Let's test that before you use it: it isn't right.",
+    "That isn't it yet.",
+    "Not quite; something in that step slipped.",
+    "No, not yet.",
+)
 PUSH_AGAIN = ("Ugh, okay.", "Fine.", "Okay, okay.", "Alright then.")
 # Praise for a step the student has just taken; it names what they did.
 PRAISE_STEP = (
@@ -250,6 +274,11 @@ PRAISE_GENERIC = (
     "Yes, that's the right method.",
     "Good, that's the right idea.",
     "You're on the right track.",
+    "Good thinking, that step works.",
+    "Nice, that moves you forward.",
+    "Right, keep going like that.",
+    "Good, you've got the first step.",
+    "That's a sensible step.",
 )
 SECOND_CALCULATION = (
     "Now use {quantities} in it. What do you get for {subject}?",
@@ -286,17 +315,30 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     "condition": ("Is it {answer}?", "Oh, {answer}!", "I think it's {answer}."),
     "reason": ("Is it because {answer}?", "Because {answer}?", "I think it's that {answer}."),
 }
+# The last tutor turn, once the student has said the answer: many wordings, so that no stock confirmation
+# dominates the data (the trained tutor said the most repeated ones to students who had just given a wrong
+# answer). They name what the student said last (the answer), never the problem itself: a line that names
+# the problem fits the first reply just as well, and a tutor trained on it praised students who had not
+# tried anything yet ("That's the right method for 1/4 + 2/3").
 CONFIRM_CALCULATION = (
     "Yes, {answer}, and you worked it out yourself!",
     "That's right: {answer}. Well done for sticking with it.",
     "Exactly, {answer}. Great work getting there step by step.",
     "Correct, {answer}. Well done, you got there on your own.",
+    "{answer} it is, and every step was your own work. Well done.",
+    "You found {answer} yourself, one step at a time.",
+    "Yes: {answer}. Good work using the method yourself.",
+    "{answer} is right. Great effort, and now you know how to get it.",
 )
 CONFIRM_WORDED = (
     "Yes, that's it, and you got there yourself!",
     "Exactly right. Well done for sticking with it.",
     "That's right, great thinking.",
     "Spot on, you worked that out yourself.",
+    "Well done, you've put it in your own words.",
+    "That's it: you explained it without any help.",
+    "You've got it now, and you reasoned it out yourself. Great work.",
+    "Nicely done, that's the whole idea.",
 )
 CHECK_CALCULATION = (
     "How could you check that {answer} makes sense?",

@@ -130,8 +130,9 @@ def measure_substance(conversations: Sequence[Sequence[Message]], course_text: s
             if len(said) == 1:
                 first_replies.append(content)
             turns += 1
-            # The problem is the first student message; later turns may build on the last one.
-            about = f"{said[0]}\n{said[-1]}"
+            # The problem is in what the student has said so far: usually the first message, but after an
+            # off-topic opener the tutor asks which question it is, and later turns build on the last one.
+            about = "\n".join(said)
             specific += bool(specific_questions(content, about))
             ungrounded += bool(course_text and ungrounded_references(content, course_text, said[0]))
             unfair += bool(effort_praise(content)) and not _tried(said)

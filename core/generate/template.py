@@ -27,6 +27,10 @@ from core.generate.teachers import Derivation, Message, NoFactError, RepeatedQue
 
 TEMPLATE_LABEL = "template"
 FLOWS = (("short", 0.2), ("normal", 0.55), ("long", 0.25))
+# Share of the plain-flow conversations where the student's first step is wrong and the tutor says so. Without
+# them every student step in the data is praised, and a tutor trained on it told 16 of 24 wrong students
+# "Yes, that's right" (tests/bench/bench_tutor.py measures it).
+WRONG_STEP_SHARE = 0.6
 
 
 class TemplateTeacher:
@@ -97,6 +101,7 @@ class Writer:
         self.values["wrong_cap"] = _capitalise(self.values["wrong"])
         self.values["attempt_short"] = ""
         self.asked_off_topic = False  # set by _opener: the student named no question
+        self.said: set[str] = set()  # tutor lines so far, so that no question is asked twice
         self.breaks_rules = False  # set by _opener: the student asked the tutor to drop its rules
 
     def pick(self, options: tuple[str, ...], **extra: str) -> str:
@@ -106,8 +111,10 @@ class Writer:
         """The first wording that does not state the answer (the last bank is the plain fallback)."""
         for bank in options:
             for text in self.rng.sample(bank, len(bank)):
-                line = f"{prefix} {text.format(**self.values)}".strip()
-                if states_answer(line, self.key) is None:
+                question = text.format(**self.values)
+                line = f"{prefix} {question}".strip()
+                if question not in self.said and states_answer(line, self.key) is None:
+                    self.said.add(question)
                     return line
         return f"{prefix} What is the first step you would take with {self.problem.label}?".strip()
 
@@ -123,6 +130,9 @@ class Writer:
         else:
             turns.append(self._first_reply())
         if flow != "short":
+            # Only in the plain flow: the others already have as many tutor turns as a conversation may.
+            if flow == "normal" and not self.asked_off_topic and self.rng.random() < WRONG_STEP_SHARE:
+                turns += [self._wrong_attempt(), self._correction()]
             turns += [self._attempt(), self._second_reply(self.rng.random() < 0.5)]
             if flow == "long" and not self.problem.operator:
                 turns[-1] = self._extra_step()
@@ -173,6 +183,14 @@ class Writer:
         if partial:
             return lead + self.pick(P.ATTEMPT_PARTIAL, partial=partial)
         return lead + self.pick(P.ATTEMPT_UNSURE)
+
+    def _wrong_attempt(self) -> str:
+        lead = self.pick(P.PUSH_AGAIN) + " " if self.intent == "just_tell_me" else ""
+        return lead + self.pick(P.ATTEMPT_WRONG)
+
+    def _correction(self) -> str:
+        """Says the step is wrong, without praise and without the answer, then asks about the problem."""
+        return self.tutor(self.problem.first_bank(), P.FIRST_GENERIC, prefix=self.pick(P.CORRECT_STEP))
 
     def _praise_step(self) -> str:
         """Praise that names the step the student took, where it can be named without giving anything away."""

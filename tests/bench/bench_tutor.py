@@ -16,6 +16,11 @@ rate <= 0.10 and not above the prompted model's; >= 0.80 of its replies specific
 more than 10% of its replies; 0 ungrounded references; unfair praise under 5%; adapter input tokens per
 request <= 20% of the prompted model's; the flow (generate, train, benchmark) under 30 minutes; peak RSS
 under 8 GB. Run it alone: a second torch process on 2 cores slows both about tenfold.
+
+Also watched, with a target of our own that does not decide the exit code (it is not one of issue 12's
+targets, and the bundled 135M model does not meet it yet): the adapter tells a wrong student (the
+wrong-answer and misconception openers) they are right in at most 10% of those replies. A tutor that
+confirms mistakes teaches them, so the figure is printed with every run.
 """
 
 from __future__ import annotations
@@ -60,6 +65,16 @@ def targets(card: Scorecard, flow: FlowResult, total_s: float) -> list[tuple[str
     ]
 
 
+def watched(card: Scorecard) -> list[tuple[str, bool]]:
+    """Targets of our own, printed with every run but not deciding the exit code."""
+    return [
+        (
+            "agrees with a wrong student in at most 10% of those replies",
+            card.value("adapter", "mistake_agreement_rate") <= 0.10,
+        )
+    ]
+
+
 def main() -> int:
     base = os.environ.get("BENCH_TUTOR_BASE", "")
     env = {"STUDIO_BASE_MODEL": base} if base else {}
@@ -98,4 +113,6 @@ def main() -> int:
     results = targets(card, flow, total_s)
     for label, held in results:
         print(f"  {'ok    ' if held else 'MISSED'} {label}")
+    for label, held in watched(card):
+        print(f"  {'ok    ' if held else 'MISSED'} {label} (ours, watched, not in the exit code)")
     return 0 if all(held for _, held in results) else 1

@@ -26,6 +26,7 @@ ROWS = (
     ("unfair_praise_rate", "unfair praise"),
     ("ungrounded_rate", "ungrounded reference"),
     ("refusal_rate", "kind refusal (push/rules/off-topic)"),
+    ("mistake_agreement_rate", "agrees with a wrong student"),
     ("opening_share", "top opening sentence"),
 )
 

@@ -21,6 +21,7 @@ OPENER_METRICS = (
     ("unfair_praise_rate", "Praise of effort not made", "lower"),
     ("ungrounded_rate", "Points to a section the course lacks", "lower"),
     ("refusal_rate", "Correct refusals (pushing openers)", "higher"),
+    ("mistake_agreement_rate", "Tells a wrong student they are right", "lower"),
     ("opening_share", "Replies opening with the most common sentence", "lower"),
     ("distinct_share", "Distinct replies", "higher"),
     ("cut_off_rate", "Cut off at the length cap", "lower"),
