@@ -104,22 +104,23 @@ ACKNOWLEDGE: dict[str, tuple[str, ...]] = {
     ),
     # A student who is wrong hears so first, kindly and plainly: a tutor trained on openings that start with
     # praise ("Good that you tried it", "It's a natural guess") learned to tell wrong students "That's a
-    # good start" and "Yes, that's right".
+    # good start" and "Yes, that's right". Each starts differently: when several began "Not quite", the
+    # trained tutor opened 13 of 72 replies with "Not quite, but you've got the right idea".
     "misconception": (
-        "Not quite: that idea doesn't hold for {label}, so let's test it.",
+        "That idea doesn't hold for {label}, so let's test it.",
         "That's a common mix-up, and it doesn't work for {label}. Let's check it.",
         "Careful, that rule isn't right for {label}; let's see why.",
-        "Not always. Let's put that idea to the test with {label}.",
+        "Only sometimes. Let's put that idea to the test with {label}.",
         "Many students think that about {label}, but it isn't true. Let's see why.",
-        "Not quite.",
+        "I see why it seems that way, but it doesn't work for {label}.",
     ),
     "wrong_answer": (
-        "Not quite: {wrong} isn't right yet, but it gives us something to check.",
-        "Not yet. Let's see where {wrong} came from.",
-        "Let's check {wrong} together, because it isn't right yet.",
-        "{wrong_cap} isn't right yet, but it's a reasonable try.",
+        "{wrong_cap} isn't right yet, but it gives us something to check.",
+        "Let's see where {wrong} came from, because it isn't right yet.",
+        "Let's check {wrong} together; it isn't the answer yet.",
         "Not quite, but working out {wrong} means you're engaging with {label}.",
         "Close, but {wrong} isn't it yet.",
+        "Something slipped on the way to {wrong}; let's find it.",
     ),
     "just_tell_me": (
         "I won't just hand you the answer to {label}, but you can work it out in a couple of steps.",
@@ -251,16 +252,16 @@ ATTEMPT_WRONG = (
     "{wrong_cap}?",
 )
 CORRECT_STEP = (
-    "Not quite.",
-    "Not yet; that doesn't hold.",
     "Hmm, that doesn't fit. Let's check it.",
     "Careful, that isn't right.",
-    "No, but it's worth seeing why not.",
     "That one doesn't work yet.",
     "Let's test that before you use it: it isn't right.",
     "That isn't it yet.",
-    "Not quite; something in that step slipped.",
-    "No, not yet.",
+    "Something in that step slipped.",
+    "No, but it's worth seeing why not.",
+    "Almost, but that doesn't hold.",
+    "Let's look again; that step isn't right.",
+    "I don't think that works. Let's see why.",
 )
 PUSH_AGAIN = ("Ugh, okay.", "Fine.", "Okay, okay.", "Alright then.")
 # Praise for a step the student has just taken; it names what they did.
@@ -270,15 +271,17 @@ PRAISE_STEP = (
     "You're on the right track with {attempt_short}.",
     "Right, {attempt_short} is the key step.",
 )
+# Praise of the step itself, never a verdict ("that's the right method"): the trained tutor said the
+# verdicts to students whose first message was wrong.
 PRAISE_GENERIC = (
-    "Yes, that's the right method.",
-    "Good, that's the right idea.",
-    "You're on the right track.",
     "Good thinking, that step works.",
     "Nice, that moves you forward.",
-    "Right, keep going like that.",
     "Good, you've got the first step.",
     "That's a sensible step.",
+    "Keep going, you're building it up yourself.",
+    "Good, that's a useful step.",
+    "Nice work on that step.",
+    "That step helps.",
 )
 SECOND_CALCULATION = (
     "Now use {quantities} in it. What do you get for {subject}?",
@@ -327,7 +330,7 @@ CONFIRM_CALCULATION = (
     "Correct, {answer}. Well done, you got there on your own.",
     "{answer} it is, and every step was your own work. Well done.",
     "You found {answer} yourself, one step at a time.",
-    "Yes: {answer}. Good work using the method yourself.",
+    "Good work: {answer}, and you used the method yourself.",
     "{answer} is right. Great effort, and now you know how to get it.",
 )
 CONFIRM_WORDED = (
