@@ -63,9 +63,11 @@ def test_a_teacher_trains_watches_stops_resumes_and_reads_the_card(
     wait_for_text(p, "#train-dataset", "tutor@v1")  # the poll picks up the new version by itself
     p.get_by_text("quick", exact=True).click()
     p.get_by_text(re.compile("^Settings")).click()
-    set_number(p, "train-max-steps", 80)
-    set_number(p, "train-save-steps", 10)
-    wait_for_text(p, "#train-estimate", "80 steps")
+    # Enough steps that Stop lands while it runs: on an idle machine tiny trained 80 steps in 4 s, and the
+    # run had finished before the screenshot below was taken and Stop was clicked.
+    set_number(p, "train-max-steps", 400)
+    set_number(p, "train-save-steps", 25)
+    wait_for_text(p, "#train-estimate", "400 steps")
     wait_for_text(p, "#train-estimate", "Fits.")
     shot(p, artifacts_dir, "02-settings-and-estimate.png")
 
