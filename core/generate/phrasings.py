@@ -243,7 +243,7 @@ ATTEMPT_PARTIAL = (
 )
 ATTEMPT_UNSURE = ("I'm not sure, something about {subject}?", "I don't know, is it about {subject}?")
 # A wrong first step, and the tutor's reply to it: it says plainly that the step is wrong (never "yes" or
-# "right"), stays kind, and names the problem; a guiding question follows.
+# "right") and stays kind; a guiding question about the problem follows (core/generate/template.py).
 ATTEMPT_WRONG = (
     "Is it {wrong}?",
     "I think it's {wrong}.",

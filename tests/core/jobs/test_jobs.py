@@ -7,12 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import psutil
 import pytest
 
 from core.jobs import (
     GPU,
+    Job,
     JobError,
     enforce_stop,
     get_job,
@@ -191,7 +193,8 @@ def test_job_outlives_the_process_that_started_it(workspace: Workspace) -> None:
     assert job.state == "succeeded" and job.result == {"steps": 10}
 
 
-def test_warm_worker_runs_queued_jobs_of_its_kind_in_one_process(store: Store, workspace: Workspace) -> None:
+def run_warm_jobs(store: Store, workspace: Workspace, extra_params: list[dict[str, Any]]) -> list[Job]:
+    """Queue one warm counting job per entry (its params merged in) in a one-slot lane; wait for all."""
     ids = [
         submit_job(
             store,
@@ -199,12 +202,16 @@ def test_warm_worker_runs_queued_jobs_of_its_kind_in_one_process(store: Store, w
             kind="test",
             title=f"Warm {n}",
             target="tests.support.job_targets:warm_count_job",
-            params={"steps": 3, "interval_s": 0.05},
+            params={"steps": 3, "interval_s": 0.05, **extra},
             resource="one-lane",  # one slot: "documents" has two lanes
         ).id
-        for n in range(3)
+        for n, extra in enumerate(extra_params)
     ]
-    jobs = [wait_for_job(store, job_id, timeout_s=60) for job_id in ids]
+    return [wait_for_job(store, job_id, timeout_s=60) for job_id in ids]
+
+
+def test_warm_worker_runs_queued_jobs_of_its_kind_in_one_process(store: Store, workspace: Workspace) -> None:
+    jobs = run_warm_jobs(store, workspace, [{}, {}, {}])
     assert [job.state for job in jobs] == ["succeeded"] * 3
     assert len({job.result["pid"] for job in jobs}) == 1  # type: ignore[index]
     for job in jobs:  # each job keeps its own log
@@ -216,19 +223,7 @@ def test_a_warm_worker_hands_on_to_a_fresh_process_after_a_failed_job(
 ) -> None:
     # A failed job may leave its process half set up (a time limit that fired inside a first import),
     # so the job after it must not run there.
-    ids = [
-        submit_job(
-            store,
-            workspace,
-            kind="test",
-            title=f"Warm {n}",
-            target="tests.support.job_targets:warm_count_job",
-            params={"steps": 3, "interval_s": 0.05, **({"fail_at": 2} if n == 0 else {})},
-            resource="one-lane",
-        ).id
-        for n in range(3)
-    ]
-    jobs = [wait_for_job(store, job_id, timeout_s=60) for job_id in ids]
+    jobs = run_warm_jobs(store, workspace, [{"fail_at": 2}, {}, {}])
     assert [job.state for job in jobs] == ["failed", "succeeded", "succeeded"]
     assert jobs[1].pid != jobs[0].pid, "the job after a failure ran in the failed job's process"
     assert jobs[2].pid == jobs[1].pid, "after a success the process is still reused"
