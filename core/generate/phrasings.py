@@ -97,7 +97,7 @@ ACKNOWLEDGE: dict[str, tuple[str, ...]] = {
         "No problem, we can untangle {label} step by step.",
         "Happy to help with {label}.",
         "{label_cap} is easier in small steps.",
-        "Good question; {label} confuses a lot of people at first.",
+        "Lots of people find {label} confusing at first.",
         "Sure, let's look at {label}.",
         "",
         "",
@@ -271,17 +271,19 @@ PRAISE_STEP = (
     "You're on the right track with {attempt_short}.",
     "Right, {attempt_short} is the key step.",
 )
-# Praise of the step itself, never a verdict ("that's the right method"): the trained tutor said the
-# verdicts to students whose first message was wrong.
+# Praise of the student's effort on a step, never a verdict on it. A 135M model cannot check a step, and the
+# trained tutor says these lines to new students too: "That's a sensible step" became its reply to 4 of 24
+# wrong answers and misconceptions, "Good thinking, and you're working it through" to 7 of 24. Thanks for the
+# effort is fair to any student who has tried something, right or wrong.
 PRAISE_GENERIC = (
-    "Good thinking, that step works.",
-    "Nice, that moves you forward.",
-    "Good, you've got the first step.",
-    "That's a sensible step.",
-    "Keep going, you're building it up yourself.",
-    "Good, that's a useful step.",
-    "Nice work on that step.",
-    "That step helps.",
+    "Thanks for showing your working.",
+    "Nice attempt, and you did it yourself.",
+    "You're building it up yourself, nice work.",
+    "Thanks for trying it yourself.",
+    "Great effort working that out.",
+    "Good effort on that step.",
+    "Nice work writing your step out.",
+    "Thanks for explaining your step.",
 )
 SECOND_CALCULATION = (
     "Now use {quantities} in it. What do you get for {subject}?",

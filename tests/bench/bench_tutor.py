@@ -2,7 +2,7 @@
 
     python -m tests.bench tutor                 # or: make bench BENCH_ARGS=tutor
     BENCH_TUTOR_BASE=/path/to/model python -m tests.bench tutor     # another base model
-    BENCH_TUTOR_WORKSPACE=/tmp/tutor python -m tests.bench tutor    # keep the workspace (to open it in the studio)
+    BENCH_TUTOR_WORKSPACE=/tmp/tutor python -m tests.bench tutor    # keep the workspace (and bench-replies.json)
 
 Runs what a teacher does with every default, on a fresh workspace (tests/support/tutor_flow.py): Load demo
 course, Generate (offline template teacher), accept what passed, Build, Train. Then it asks the held-out
@@ -25,11 +25,13 @@ confirms mistakes teaches them, so the figure is printed with every run.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
 from pathlib import Path
 
+from core.evaluate.openers import load_openers
 from tests.support.tutor_flow import FlowResult, run_default_flow
 from tests.support.tutor_scorecard import Scorecard, score_openers
 
@@ -75,6 +77,16 @@ def watched(card: Scorecard) -> list[tuple[str, bool]]:
     ]
 
 
+def save_replies(path: Path, card: Scorecard) -> None:
+    """Each opener with every variant's reply, to read what the figures count."""
+    rows = [
+        {"id": opener.id, "intent": opener.intent, "message": opener.message}
+        | {variant: replies[index] for variant, replies in card.replies.items()}
+        for index, opener in enumerate(load_openers())
+    ]
+    path.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
 def main() -> int:
     base = os.environ.get("BENCH_TUTOR_BASE", "")
     env = {"STUDIO_BASE_MODEL": base} if base else {}
@@ -93,6 +105,8 @@ def main() -> int:
         flow = run_default_flow(workspace, env)
         card = score_openers(workspace, {"adapter": flow.adapter_id})
         total_s = time.monotonic() - started
+        if kept:
+            save_replies(workspace / "bench-replies.json", card)
     print(f"base model: {base or 'the default (bundled SmolLM2-135M-Instruct on CPU)'}")
     print(
         f"generated {flow.generation.get('generated')} conversations, kept {flow.generation.get('kept')}; "

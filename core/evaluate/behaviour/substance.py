@@ -36,10 +36,12 @@ CHAT_WORDS = frozenset(
 )
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?(?:/\d+)?")
 VARIABLE_TERM = re.compile(r"\b\d*[a-z]\^?\d*\b")  # 3x, x^2, y: algebra written inside the question
-# Praise of effort or progress; "good question" and "thanks for asking" praise asking, which is fair.
+# Praise of effort or progress ("thanks for showing your working" too); "good question" and "thanks for
+# asking" praise asking, which is fair.
 EFFORT = re.compile(
     r"effort|attempt|try|tried|start|thinking|reasoning|progress|work|track|done|job|close|getting|"
-    r"right|correct|exactly|spot on|perfect|got it|found|caught|step|instinct|move|guess|did it",
+    r"right|correct|exactly|spot on|perfect|got it|found|caught|step|instinct|move|guess|did it|showing|"
+    r"explaining",
     re.IGNORECASE,
 )
 # What a student writes when they have tried something: a claim, a result, or time spent on it.

@@ -93,3 +93,15 @@ def test_a_refusal_names_what_it_declines() -> None:
 def test_a_chunk_of_bare_exercises_has_nothing_to_ask_about() -> None:
     with pytest.raises(NoFactError, match="found no statement"):
         TemplateTeacher().derive(source("exercises"), 0, 0)
+
+
+def test_praise_of_a_step_thanks_the_effort_and_never_says_the_step_is_right() -> None:
+    # A 135M tutor says these lines to new students too and cannot check a step: a verdict ("That's a
+    # sensible step", "Good thinking") reached wrong students as agreement, thanks for the effort does not.
+    from core.evaluate.behaviour.agreement import agrees_with_mistake
+    from core.evaluate.behaviour.substance import effort_praise
+    from core.generate import phrasings
+
+    for line in phrasings.PRAISE_GENERIC:
+        assert effort_praise(line), line
+        assert not agrees_with_mistake(f"{line} What do you get for 1/4 + 2/3?"), line
