@@ -28,7 +28,7 @@ RUN_COMMAND = "tutor-studio train --config run.yaml"
 # data (about 85 training conversations) four passes at 4e-4 with rank 16 (80-88 steps) are what it takes for
 # the adapter to ask about each new student's problem. Two passes at 2e-4 left it answering like an
 # assistant; three passes gave 76-89% specific replies over five runs, against a target of 80%, and four
-# gave 85-93% over four. Tutor conversations are short, so 512 tokens cut none of them and keep CPU steps cheap.
+# gave 85-93% over six. Tutor conversations are short, so 512 tokens cut none of them and keep CPU steps cheap.
 PRESETS: dict[Preset, dict[str, Any]] = {
     "quick": {"lora_rank": 8, "lora_alpha": 16, "epochs": 1.0, "learning_rate": 3e-4, "max_seq_length": 512},
     "balanced": {
