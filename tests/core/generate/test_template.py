@@ -7,8 +7,11 @@ import itertools
 
 import pytest
 
+from core.evaluate.behaviour.agreement import agrees_with_mistake
 from core.evaluate.behaviour.leaks import answer_key, find_leak
 from core.evaluate.behaviour.refusals import declines_request
+from core.evaluate.behaviour.substance import effort_praise
+from core.generate import phrasings
 from core.generate.filters import JudgeContext, judge_conversation
 from core.generate.intents import INTENTS, Intent
 from core.generate.teachers import NoFactError, SourceChunk
@@ -98,10 +101,6 @@ def test_a_chunk_of_bare_exercises_has_nothing_to_ask_about() -> None:
 def test_praise_of_a_step_thanks_the_effort_and_never_says_the_step_is_right() -> None:
     # A 135M tutor says these lines to new students too and cannot check a step: a verdict ("That's a
     # sensible step", "Good thinking") reached wrong students as agreement, thanks for the effort does not.
-    from core.evaluate.behaviour.agreement import agrees_with_mistake
-    from core.evaluate.behaviour.substance import effort_praise
-    from core.generate import phrasings
-
     for line in phrasings.PRAISE_GENERIC:
         assert effort_praise(line), line
         assert not agrees_with_mistake(f"{line} What do you get for 1/4 + 2/3?"), line
