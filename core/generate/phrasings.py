@@ -151,13 +151,17 @@ ACKNOWLEDGE: dict[str, tuple[str, ...]] = {
         "I can't change how I work, but {label} is doable in a few steps.",
     ),
 }
-# The first reply to a student who asked something unrelated and named no question.
+# The first reply to a student who asked something unrelated and named no question. Its question names what
+# the student asked for, so a trained tutor answers what this student said; the short "I can't help with
+# {request}. Which question from class ...?" became, with extra practice on first replies, the trained
+# tutor's answer to students who had brought a question ("I can't help with finding the resultant force").
 DECLINE_AND_ASK = (
     "{request_cap} are not something I can help with here, but I'd love to help with your schoolwork. Which "
-    "question are you working on?",
-    "{request_cap} are outside what I do; I'm here to help you learn. What problem are you stuck on in class?",
-    "I'll stick with your schoolwork rather than {request}. What topic or question are you working on?",
-    "I can't help with {request}. Which question from class would you like help with?",
+    "question from class could we work on instead of {request}?",
+    "{request_cap} are outside what I do; I'm here to help you learn. What problem from class shall we look "
+    "at instead of {request}?",
+    "I'll stick with your schoolwork rather than {request}. Which topic or question are you working on, "
+    "apart from {request}?",
 )
 # First guiding questions. Calculation banks by operation; each names the numbers of the problem.
 FIRST_ADD_FRACTIONS = (

@@ -17,7 +17,7 @@ from core.models.spec import ResolvedBase
 from core.paths import Workspace
 from core.review.records import Dataset
 from core.train.chat_format import MaskingPlan, tokenize_conversations
-from core.train.data import Conversation, read_split
+from core.train.data import Conversation, read_split, with_opening_practice
 from core.train.estimate import LINEAR_NAMES, ModelShape
 from core.train.launch import FastPath
 from core.train.records import Run
@@ -69,7 +69,7 @@ def training_datasets(inputs: TrainInputs, tokenizer: Any, masking: MaskingPlan)
             return HFDataset.from_list(rows) if rows else None
         return HFDataset.from_list([{"messages": c} for c in conversations])
 
-    train = build(read_split(inputs.dataset, "train"))
+    train = build(with_opening_practice(read_split(inputs.dataset, "train"), inputs.config.opening_practice))
     if train is None:
         raise TrainingError(
             f"Dataset {inputs.dataset.id} has no training conversation that fits in {inputs.config.max_seq_length} "

@@ -1,7 +1,8 @@
 """The training data of a run: a frozen dataset version's conversations, read without torch.
 
     conversations = read_split(dataset, "train")      # [[{"role": ..., "content": ...}, ...], ...]
-    size = data_size(dataset)                          # for the estimate, from the manifest when it has counts
+    rows = with_opening_practice(conversations, 1)     # + each opening exchange once more (TrainConfig)
+    size = data_size(dataset, opening_practice=1)      # for the estimate, as training will see the split
 
 Only `messages` is read from each line (training ignores metadata); a line that is not a conversation
 stops the run with the file and line number, since a frozen dataset version should never hold one.
@@ -56,17 +57,45 @@ def _conversation(line: str, path: Path, number: int) -> Conversation:
     return conversation
 
 
-def data_size(dataset: Dataset) -> DataSize:
-    """Conversations and tokens of the train split: the manifest's counts, else counted from the file."""
+def with_opening_practice(conversations: list[Conversation], repeats: int) -> list[Conversation]:
+    """The conversations, then `repeats` copies of each one's opening exchange (up to its first tutor turn).
+
+    A conversation with a single tutor turn adds nothing: it is all opening already. This weighs the first
+    reply against the later ones without training the later ones more often."""
+    openings = [opening_exchange(c) for c in conversations]
+    extra = [o for o, c in zip(openings, conversations, strict=True) if len(o) < len(c)]
+    return conversations + extra * repeats
+
+
+def opening_exchange(conversation: Conversation) -> Conversation:
+    """The messages up to and including the first tutor (assistant) turn."""
+    first = next(i for i, m in enumerate(conversation) if m["role"] == "assistant")
+    return conversation[: first + 1]
+
+
+def data_size(dataset: Dataset, opening_practice: int = 0) -> DataSize:
+    """Rows and mean tokens of the train split as training sees them (extra opening exchanges included): the
+    manifest's counts when it has them (the extras estimated from their characters), else counted from the file."""
     counts = dataset.manifest.get("counts") or {}
     tokens = dataset.manifest.get("tokens") or {}
     validation = int(counts.get("validation") or 0)
+    extras = _estimated_lengths(_extra_openings(dataset, opening_practice))
     if counts.get("train") and tokens.get("train"):
-        train = int(counts["train"])
-        return DataSize(train, float(tokens["train"]) / train, validation, None)
-    conversations = read_split(dataset, "train")
-    lengths = [sum(len(m["content"]) for m in c) / CHARS_PER_TOKEN + 8 * len(c) for c in conversations]
+        rows = int(counts["train"]) + len(extras)
+        return DataSize(rows, (float(tokens["train"]) + sum(extras)) / rows, validation, None)
+    lengths = _estimated_lengths(read_split(dataset, "train")) + extras
     mean = sum(lengths) / len(lengths) if lengths else 0.0
     if not validation:
         validation = len(read_split(dataset, "validation"))
-    return DataSize(len(conversations), mean, validation, int(max(lengths)) if lengths else None)
+    return DataSize(len(lengths), mean, validation, int(max(lengths)) if lengths else None)
+
+
+def _extra_openings(dataset: Dataset, opening_practice: int) -> list[Conversation]:
+    if not opening_practice:
+        return []
+    conversations = read_split(dataset, "train")
+    return with_opening_practice(conversations, opening_practice)[len(conversations) :]
+
+
+def _estimated_lengths(conversations: list[Conversation]) -> list[float]:
+    return [sum(len(m["content"]) for m in c) / CHARS_PER_TOKEN + 8 * len(c) for c in conversations]

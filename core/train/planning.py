@@ -78,7 +78,7 @@ def plan_training(
     config = config.model_copy(
         update={"dataset": dataset.id, "base": base.requested if not base.is_fallback else "tiny"}
     )
-    data = data_size(dataset)
+    data = data_size(dataset, config.opening_practice)
     shape, shape_problem = model_shape(base)
     if shape_problem:
         notices.append(shape_problem)

@@ -27,6 +27,7 @@ FORM_FIELDS: tuple[str, ...] = (
     "target_modules",
     "learning_rate",
     "epochs",
+    "opening_practice",
     "max_steps",
     "batch_size",
     "gradient_accumulation",
@@ -51,6 +52,7 @@ LABELS = {
     "target_modules": "Layers to adapt",
     "learning_rate": "Learning rate",
     "epochs": "Passes over the data (epochs)",
+    "opening_practice": "Extra practice on first replies",
     "max_steps": "Stop after steps (0 = use epochs)",
     "batch_size": "Batch size",
     "gradient_accumulation": "Gradient accumulation",
@@ -125,6 +127,7 @@ def config_from_form(dataset: str | None, base: str | None, preset: str, values:
         "seed",
         "save_steps",
         "logging_steps",
+        "opening_practice",
     ):
         data[name] = int(data[name]) if data[name] is not None else data[name]
     data["target_modules"] = data["target_modules"] or [ALL_LINEAR]

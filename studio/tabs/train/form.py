@@ -24,6 +24,7 @@ WIDGETS: dict[str, tuple[type, dict[str, Any]]] = {
     ),
     "learning_rate": (gr.Number, {"minimum": 1e-6, "maximum": 0.1, "step": 1e-5}),
     "epochs": (gr.Slider, {"minimum": 0.5, "maximum": 10, "step": 0.5}),
+    "opening_practice": (gr.Slider, {"minimum": 0, "maximum": 4, "step": 1}),
     "max_steps": (gr.Number, {"minimum": 0, "precision": 0}),
     "batch_size": (gr.Slider, {"minimum": 1, "maximum": 64, "step": 1}),
     "gradient_accumulation": (gr.Slider, {"minimum": 1, "maximum": 32, "step": 1}),
@@ -43,7 +44,7 @@ WIDGETS: dict[str, tuple[type, dict[str, Any]]] = {
 }
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Adapter", ("lora_rank", "lora_alpha", "lora_dropout", "target_modules")),
-    ("Learning", ("learning_rate", "epochs", "max_steps", "lr_scheduler")),
+    ("Learning", ("learning_rate", "epochs", "opening_practice", "max_steps", "lr_scheduler")),
     ("Memory", ("batch_size", "gradient_accumulation", "max_seq_length", "gradient_checkpointing")),
     ("Hardware", ("precision", "packing", "qlora", "fast_path")),
     ("Saving and measuring", ("save_steps", "eval_steps", "logging_steps", "seed")),

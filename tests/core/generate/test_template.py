@@ -9,6 +9,7 @@ import pytest
 
 from core.evaluate.behaviour.agreement import agrees_with_mistake
 from core.evaluate.behaviour.leaks import answer_key, find_leak
+from core.evaluate.behaviour.questions import guiding_questions
 from core.evaluate.behaviour.refusals import declines_request
 from core.evaluate.behaviour.substance import effort_praise
 from core.generate import phrasings
@@ -91,6 +92,17 @@ def test_a_refusal_names_what_it_declines() -> None:
     replies = {write("definition", "off_topic", seed=s)[0][1]["content"] for s in range(30)}
     assert any("football" in r.lower() or "essay" in r.lower() or "video games" in r.lower() for r in replies)
     assert len(replies) >= 10
+
+
+def test_a_decline_asks_about_what_this_student_said() -> None:
+    """A trained tutor learns its first replies hardest: a decline whose question names nothing the student
+    said ("Which question from class would you like help with?") became its reply to students who had
+    brought a question. Every decline's question names the request it declines."""
+    for phrase in phrasings.DECLINE_AND_ASK:
+        reply = phrase.format(request="football debates", request_cap="Football debates")
+        questions = guiding_questions(reply)
+        assert questions and all("football debates" in q for q in questions), reply
+        assert declines_request(reply), reply
 
 
 def test_a_chunk_of_bare_exercises_has_nothing_to_ask_about() -> None:
