@@ -122,9 +122,8 @@ class TrainConfig(BaseModel):
         0,
         ge=0,
         le=4,
-        description="Extra practice on first replies: each conversation's opening exchange (the student's "
-        "first message and the tutor's first reply) is also trained on its own this many more times per pass. "
-        "A new student is met by the first reply, and later turns (confirming a right answer) outnumber it.",
+        description="Train each conversation's first exchange this many more times per pass: new students "
+        "meet the first reply, and later turns outnumber it.",
     )
     max_steps: int | None = Field(
         None, ge=1, description="Stop after this many steps instead (overrides epochs). Empty: use epochs."
