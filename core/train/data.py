@@ -79,21 +79,21 @@ def data_size(dataset: Dataset, opening_practice: int = 0) -> DataSize:
     counts = dataset.manifest.get("counts") or {}
     tokens = dataset.manifest.get("tokens") or {}
     validation = int(counts.get("validation") or 0)
-    extras = _estimated_lengths(_extra_openings(dataset, opening_practice))
     if counts.get("train") and tokens.get("train"):
+        # the file is read only for the extras: without them the manifest is enough
+        practised = read_split(dataset, "train") if opening_practice else []
+        extras = _estimated_lengths(_extra_openings(practised, opening_practice))
         rows = int(counts["train"]) + len(extras)
         return DataSize(rows, (float(tokens["train"]) + sum(extras)) / rows, validation, None)
-    lengths = _estimated_lengths(read_split(dataset, "train")) + extras
+    conversations = read_split(dataset, "train")
+    lengths = _estimated_lengths(conversations + _extra_openings(conversations, opening_practice))
     mean = sum(lengths) / len(lengths) if lengths else 0.0
     if not validation:
         validation = len(read_split(dataset, "validation"))
     return DataSize(len(lengths), mean, validation, int(max(lengths)) if lengths else None)
 
 
-def _extra_openings(dataset: Dataset, opening_practice: int) -> list[Conversation]:
-    if not opening_practice:
-        return []
-    conversations = read_split(dataset, "train")
+def _extra_openings(conversations: list[Conversation], opening_practice: int) -> list[Conversation]:
     return with_opening_practice(conversations, opening_practice)[len(conversations) :]
 
 
