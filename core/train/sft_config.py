@@ -28,10 +28,11 @@ RUN_COMMAND = "tutor-studio train --config run.yaml"
 # data (about 85 training conversations) four passes at 4e-4 with rank 16 are what it takes for the adapter
 # to ask about each new student's problem. Two passes at 2e-4 left it answering like an assistant; three
 # passes gave 76-89% specific replies over five runs, against a target of 80%, and four gave 85-93% over six.
-# Extra practice on first replies (each opening exchange trained once more per pass, 152-172 steps instead
+# Extra practice on first replies (each opening exchange trained once more per pass, 152-176 steps instead
 # of 80-88) is what stopped later-turn lines ("I'm glad you found the answer", "Yes, that's it") reaching new
 # students: without it, 1-10% unfair praise and 12-33% agreement with wrong students over three runs; with
-# it, 0-1% and 4-12% over four (and 79-90% specific). Tutor conversations are short, so 512 tokens cut none of them and keep CPU steps cheap.
+# it and the current declines, 0-3% and 0-4% over six (and 79-89% specific). Tutor conversations are short,
+# so 512 tokens cut none of them and keep CPU steps cheap.
 PRESETS: dict[Preset, dict[str, Any]] = {
     "quick": {"lora_rank": 8, "lora_alpha": 16, "epochs": 1.0, "learning_rate": 3e-4, "max_seq_length": 512},
     "balanced": {
