@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -139,6 +140,8 @@ def preview_examples(
 ) -> list[ItemResult]:
     """A few conversations from random chunks of the selection, written and judged but not stored.
 
+    Walks the chunks in a random order, one visit each before any repeats, and drops a chunk that held no
+    fact, so a selection where most chunks are headings or pictures still shows `count` conversations.
     Stops early when a whole batch failed (the teacher is unreachable), so a broken server answers fast.
     """
     check_api_key(config.teacher)
@@ -148,29 +151,48 @@ def preview_examples(
     teacher = build_teacher(teacher_config, workspace, concurrency=count)
     policy = policy if policy is not None else current_policy(store)
     names: dict[str, str] = {}
-    picks = [rng.choice(chunks) for _ in range(count * PREVIEW_ATTEMPTS)]
-    intents = plan_intents(config.mix, len(picks), rng.randrange(2**31))
-    work = [
-        WorkItem(c.id, rng.randrange(config.per_chunk), i, rng.randrange(2**31))
-        for c, i in zip(picks, intents, strict=True)
-    ]
-    sources = [source_for(store, chunk, names) for chunk in picks]
+    visits = _ChunkVisits(chunks, rng)
+    intents = iter(plan_intents(config.mix, count * PREVIEW_ATTEMPTS, rng.randrange(2**31)))
     results: list[ItemResult] = []
     try:
         with ThreadPoolExecutor(max_workers=count, thread_name_prefix="preview") as pool:
-            for start in range(0, len(work), count):
+            for _ in range(PREVIEW_ATTEMPTS):
+                picks = visits.take(count)
+                if not picks:
+                    break
+                work = [
+                    WorkItem(c.id, rng.randrange(config.per_chunk), next(intents), rng.randrange(2**31))
+                    for c in picks
+                ]
+                sources = [source_for(store, chunk, names) for chunk in picks]
                 batch = list(
-                    pool.map(
-                        generate_item,
-                        [teacher] * count,
-                        sources[start : start + count],
-                        work[start : start + count],
-                        [policy] * count,
-                    )
+                    pool.map(generate_item, [teacher] * len(picks), sources, work, [policy] * len(picks))
                 )
+                visits.drop(r.work.chunk_id for r in batch if r.reason == "no_fact")
                 results += [r for r in batch if r.messages is not None or r.state == "failed"]
                 if len(results) >= count or all(r.state == "failed" for r in batch):
                     break
     finally:
         close_teacher(teacher)
     return results[:count]
+
+
+class _ChunkVisits:
+    """The chunks in a shuffled round: every chunk once before any twice, minus those found to hold no fact."""
+
+    def __init__(self, chunks: list[Chunk], rng: random.Random) -> None:
+        self._order = list(chunks)
+        rng.shuffle(self._order)
+        self._barren: set[str] = set()
+        self._next = 0
+
+    def take(self, count: int) -> list[Chunk]:
+        live = [c for c in self._order if c.id not in self._barren]
+        if not live:
+            return []
+        picks = [live[(self._next + k) % len(live)] for k in range(count)]
+        self._next = (self._next + count) % len(live)
+        return picks
+
+    def drop(self, chunk_ids: Iterable[str]) -> None:
+        self._barren.update(chunk_ids)

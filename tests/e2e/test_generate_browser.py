@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from core.documents.ingest import demo_course_files
+from core.documents.records import list_chunks
 from core.policy import current_policy
 from core.store import Store
 from tests.e2e.conftest import PageWatch
@@ -18,6 +20,7 @@ from tests.support.studio_server import StudioProcess
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CONVERT_TIMEOUT_MS = 90_000
 RUN_TIMEOUT_MS = 60_000
+DEMO_NAMES = [path.name for path in demo_course_files()]
 
 
 def wait_for_text(page: Any, selector: str, pattern: str, timeout: int = RUN_TIMEOUT_MS) -> None:
@@ -62,9 +65,12 @@ def test_teacher_generates_conversations_from_the_demo_course(
 
     load_demo_course(p)
     open_generate(p)
-    # The tab's poll (every 2 s) adds each document as it becomes ready, so the plan can show before the last.
-    wait_for_text(p, "#generate-documents", r"fractions\.md")
-    wait_for_text(p, "#generate-plan", r"\d+ conversations")
+    # The tab's poll (every 2 s) adds each document as it becomes ready, and it can lag the Documents tab on
+    # a busy machine, so the plan can show before the last: wait until every demo document is chosen.
+    for name in DEMO_NAMES:
+        wait_for_text(p, "#generate-documents", re.escape(name))
+    chunks = len(list_chunks(Store.open(fresh_studio.workspace), include_excluded=False))
+    wait_for_text(p, "#generate-plan", rf"\d+ conversations will be written: {chunks} chunks")
     assert not p.locator("#generate-empty").is_visible()
     assert "Offline template teacher" in p.inner_text("#generate-teacher")
     p.click("#generate-mix button, #generate-mix .label-wrap")
