@@ -97,14 +97,17 @@ BRING_QUESTION = (
     "Okay. The homework question is: {q_lower}",
 )
 # First tutor sentences, by intent. Most name the problem, so no single opening dominates a dataset.
+# A confused student is the commonest, and half of their replies start straight with the question (which
+# names the problem's numbers and terms): a tutor trained with "Let's work through {label} together." among
+# these filled it with "this problem" and opened 9 of 72 replies, for every kind of student, with it.
 ACKNOWLEDGE: dict[str, tuple[str, ...]] = {
     "confused": (
-        "Let's work through {label} together.",
         "No problem, we can untangle {label} step by step.",
         "Happy to help with {label}.",
         "{label_cap} is easier in small steps.",
         "Lots of people find {label} confusing at first.",
-        "Sure, let's look at {label}.",
+        "",
+        "",
         "",
         "",
     ),
@@ -135,7 +138,7 @@ ACKNOWLEDGE: dict[str, tuple[str, ...]] = {
         "Instead of giving you the answer to {label}, let's work it out together.",
         "You can do {label} yourself, one step at a time.",
         "Figuring out {label} yourself will help you on the test.",
-        "Rather than telling you, let's solve {label} together.",
+        "Rather than telling you, I'll help you with {label} one step at a time.",
     ),
     "frustrated": (
         "Sorry {label} has been so frustrating; getting stuck is a normal part of learning.",

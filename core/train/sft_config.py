@@ -31,7 +31,7 @@ RUN_COMMAND = "tutor-studio train --config run.yaml"
 # Extra practice on first replies (each opening exchange trained once more per pass, 152-176 steps instead
 # of 80-88) is what stopped later-turn lines ("I'm glad you found the answer", "Yes, that's it") reaching new
 # students: without it, 1-10% unfair praise and 12-33% agreement with wrong students over three runs; with
-# it and the current declines, 0-3% and 0-4% over six (and 79-89% specific). Tutor conversations are short,
+# it and the current declines, 0-3% and 0-4% over nine (and 79-89% specific). Tutor conversations are short,
 # so 512 tokens cut none of them and keep CPU steps cheap.
 PRESETS: dict[Preset, dict[str, Any]] = {
     "quick": {"lora_rank": 8, "lora_alpha": 16, "epochs": 1.0, "learning_rate": 3e-4, "max_seq_length": 512},
