@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -181,18 +182,17 @@ class _ChunkVisits:
     """The chunks in a shuffled round: every chunk once before any twice, minus those found to hold no fact."""
 
     def __init__(self, chunks: list[Chunk], rng: random.Random) -> None:
-        self._order = list(chunks)
-        rng.shuffle(self._order)
-        self._barren: set[str] = set()
-        self._next = 0
+        order = list(chunks)
+        rng.shuffle(order)
+        self._round = deque(order)
 
     def take(self, count: int) -> list[Chunk]:
-        live = [c for c in self._order if c.id not in self._barren]
-        if not live:
-            return []
-        picks = [live[(self._next + k) % len(live)] for k in range(count)]
-        self._next = (self._next + count) % len(live)
+        picks: list[Chunk] = []
+        while self._round and len(picks) < count:
+            picks.append(self._round[0])
+            self._round.rotate(-1)  # the visited chunk goes to the back of the round
         return picks
 
     def drop(self, chunk_ids: Iterable[str]) -> None:
-        self._barren.update(chunk_ids)
+        barren = set(chunk_ids)
+        self._round = deque(c for c in self._round if c.id not in barren)

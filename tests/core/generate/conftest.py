@@ -9,6 +9,7 @@ Both start fresh for every test.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,20 +63,26 @@ class Course:
     chunk_ids: dict[str, str]
 
 
-@pytest.fixture
-def course(store: Store, workspace: Workspace) -> Course:
-    """One ready document, "lesson.md", with the chunks of CHUNKS in that order."""
+def add_ready_document(store: Store, name: str, chunks: list[tuple[list[str], str]]) -> tuple[str, list[str]]:
+    """A converted document with these (heading path, text) chunks, as ingestion leaves it; (id, chunk ids)."""
     with store.transaction() as conn:
         document_id = insert_document(
             conn,
-            name="lesson.md",
-            file_type="md",
-            sha256="0" * 64,
+            name=name,
+            file_type=name.rsplit(".", 1)[-1],
+            sha256=hashlib.sha256(name.encode()).hexdigest(),
             size_bytes=1,
             source_path="x",
             status="ready",
         )
-        ids = insert_chunks(conn, document_id, [(heading, text, 60) for heading, text in CHUNKS.values()])
+        ids = insert_chunks(conn, document_id, [(heading, text, 60) for heading, text in chunks])
+    return document_id, ids
+
+
+@pytest.fixture
+def course(store: Store, workspace: Workspace) -> Course:
+    """One ready document, "lesson.md", with the chunks of CHUNKS in that order."""
+    document_id, ids = add_ready_document(store, "lesson.md", list(CHUNKS.values()))
     return Course(store, workspace, document_id, dict(zip(CHUNKS, ids, strict=True)))
 
 

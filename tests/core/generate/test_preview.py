@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from core.documents.records import insert_chunks, insert_document
 from core.generate.config import SynthConfig
 from core.generate.pipeline import PREVIEW_COUNT, preview_examples
 from core.generate.records import list_runs
 from core.paths import Workspace
 from core.review.records import count_examples
 from core.store import Store
-from tests.core.generate.conftest import CHUNKS
+from tests.core.generate.conftest import CHUNKS, add_ready_document
 
 BARREN = [  # what a converted slide deck or web page is often cut into: nothing the template can ask about
     (["Photosynthesis"], "Contents"),
@@ -24,18 +23,7 @@ BARREN = [  # what a converted slide deck or web page is often cut into: nothing
 
 
 def one_fact_among_barren_chunks(store: Store) -> str:
-    heading, text = CHUNKS["ohm"]
-    with store.transaction() as conn:
-        document_id = insert_document(
-            conn,
-            name="slides.pptx",
-            file_type="pptx",
-            sha256="1" * 64,
-            size_bytes=1,
-            source_path="x",
-            status="ready",
-        )
-        insert_chunks(conn, document_id, [(h, t, 20) for h, t in [*BARREN, (heading, text)]])
+    document_id, _ = add_ready_document(store, "slides.pptx", [*BARREN, CHUNKS["ohm"]])
     return document_id
 
 
@@ -53,15 +41,5 @@ def test_the_preview_shows_three_conversations_when_one_chunk_in_six_holds_a_fac
 def test_a_selection_without_any_fact_previews_nothing_and_returns(
     store: Store, workspace: Workspace
 ) -> None:
-    with store.transaction() as conn:
-        document_id = insert_document(
-            conn,
-            name="cover.md",
-            file_type="md",
-            sha256="2" * 64,
-            size_bytes=1,
-            source_path="x",
-            status="ready",
-        )
-        insert_chunks(conn, document_id, [(h, t, 5) for h, t in BARREN])
+    document_id, _ = add_ready_document(store, "cover.md", BARREN)
     assert preview_examples(store, workspace, SynthConfig(document_ids=(document_id,)), seed=1) == []
